@@ -1,0 +1,76 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config/index.js'
+import type { SessionStore } from './session/store.js'
+import { newLogId } from './envelope.js'
+import { loggerOptions } from './logger.js'
+import errorHandler, { sendError } from './plugins/error-handler.js'
+import bodyParser from './plugins/body-parser.js'
+import swagger from './plugins/swagger.js'
+import metricsPlugin, { createMetrics } from './plugins/metrics.js'
+import services from './plugins/services.js'
+import loginRoutes from './routes/auth/login.js'
+import sessionRoutes from './routes/auth/session.js'
+import logoutRoutes from './routes/auth/logout.js'
+import meRoutes from './routes/me.js'
+import scopesRoutes from './routes/scopes.js'
+import healthRoutes from './routes/health.js'
+import internalRoutes from './routes/internal/index.js'
+import demoRoutes from './routes/demo.js'
+
+export interface BuildOptions {
+  /** A store to use instead of the one the config names (tests). */
+  store?: SessionStore
+  /** A logger instance instead of pino on stdout (tests capture log lines). */
+  loggerInstance?: FastifyServerOptions['loggerInstance']
+  /** Serve the demo app page at /demo (npm run dev). */
+  demo?: boolean
+}
+
+export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.loggerInstance === undefined ? { logger: loggerOptions(config.logLevel) } : { loggerInstance: opts.loggerInstance }),
+    genReqId: () => newLogId(),
+    requestIdHeader: false,
+    // One log line per request, written by the onResponse hook below, labelled log_id.
+    logController: new LogController({ requestIdLogLabel: 'log_id', disableRequestLogging: true }),
+    bodyLimit: 16 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, keywords: ['x-tiktok-scope', 'x-enum-values'] } },
+    // Errors raised before routing (a malformed URL) get the envelope too.
+    frameworkErrors: (err, request, reply) => { sendError(err, request, reply) }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  for (const w of config.warnings) app.log.warn(w)
+
+  app.addHook('onRequest', async (request, reply) => { reply.header('x-log-id', request.id) })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+      ...(request.tiktokLogId === undefined ? {} : { tiktok_log_id: request.tiktokLogId })
+    }, 'request')
+  })
+
+  const metrics = createMetrics()
+  await app.register(errorHandler)
+  await app.register(bodyParser)
+  await app.register(metricsPlugin, { metrics })
+  await app.register(swagger, { config })
+  await app.register(services, { config, store: opts.store, metrics })
+
+  await app.register(loginRoutes)
+  await app.register(sessionRoutes)
+  await app.register(logoutRoutes)
+  await app.register(meRoutes)
+  await app.register(scopesRoutes)
+  await app.register(healthRoutes)
+  await app.register(internalRoutes, { keys: config.internalApiKeys })
+  if (opts.demo === true) await app.register(demoRoutes, { config })
+  return app
+}

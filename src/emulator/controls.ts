@@ -1,0 +1,177 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isScope } from '../scopes/catalogue.js'
+import { challengeKind } from './pkce.js'
+import type { EmulatorState } from './state.js'
+import type {
+  EmulatorControls, EmulatorCounts, EmulatorEndpoint, ForcedAnswer, IssueCodeParams, ResolvedOptions
+} from './types.js'
+import { SAMPLE_USERS, userByOpenId } from './users.js'
+
+const DEFAULT_RATE_LIMIT = 600
+const WINDOW_MS = 60_000
+
+function zeroCounts (): EmulatorCounts {
+  return { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0 }
+}
+
+function check (ok: boolean, message: string): void {
+  if (!ok) throw new RangeError(`emulator controls: ${message}`)
+}
+
+export class Controls implements EmulatorControls {
+  errorsAs200 = false
+  private mutableCounts = zeroCounts()
+  private readonly delays = new Map<EmulatorEndpoint, number>()
+  private readonly forced = new Map<EmulatorEndpoint, Array<{ answer: ForcedAnswer, left: number }>>()
+  private rateLimit = DEFAULT_RATE_LIMIT
+  private window: number[] = []
+  private readonly sleepers = new Set<{ timer: NodeJS.Timeout, wake: (waited: boolean) => void }>()
+
+  constructor (private readonly state: EmulatorState, private readonly options: ResolvedOptions) {}
+
+  get counts (): Readonly<EmulatorCounts> {
+    return { ...this.mutableCounts }
+  }
+
+  count (key: keyof EmulatorCounts): void {
+    this.mutableCounts[key]++
+  }
+
+  resetCounts (): void {
+    this.mutableCounts = zeroCounts()
+  }
+
+  setDelay (endpoint: EmulatorEndpoint, ms: number): void {
+    check(Number.isFinite(ms) && ms >= 0, 'delay must be >= 0 ms')
+    this.delays.set(endpoint, ms)
+  }
+
+  forceNext (endpoint: EmulatorEndpoint, answer: ForcedAnswer, times = 1): void {
+    check(Number.isInteger(times) && times >= 1, 'times must be a positive integer')
+    check(answer.status === undefined || (Number.isInteger(answer.status) && answer.status >= 200 && answer.status <= 599),
+      'status must be an integer in 200..599')
+    const queue = this.forced.get(endpoint) ?? []
+    queue.push({ answer, left: times })
+    this.forced.set(endpoint, queue)
+  }
+
+  setAccessTokenTtl (seconds: number): void {
+    check(Number.isInteger(seconds) && seconds >= 1, 'TTL must be a positive integer of seconds')
+    this.state.accessTtlSeconds = seconds
+  }
+
+  setRefreshTokenTtl (seconds: number): void {
+    check(Number.isInteger(seconds) && seconds >= 1, 'TTL must be a positive integer of seconds')
+    this.state.refreshTtlSeconds = seconds
+  }
+
+  expireAccessTokens (): void {
+    this.state.expireAccessTokens()
+  }
+
+  revokeUser (openId: string): void {
+    this.state.revokeUser(openId)
+  }
+
+  setErrorsAs200 (on: boolean): void {
+    this.errorsAs200 = on
+  }
+
+  setRateLimit (perMinute: number): void {
+    check(Number.isInteger(perMinute) && perMinute >= 1, 'rate limit must be a positive integer')
+    this.rateLimit = perMinute
+  }
+
+  issueCode (p: IssueCodeParams): string {
+    const openId = p.openId ?? (SAMPLE_USERS[0] as { open_id: string }).open_id
+    check(userByOpenId(openId) !== undefined, `unknown open_id ${openId}`)
+    check(p.scopes.length > 0 && p.scopes.every(isScope), 'scopes must be known TikTok scopes')
+    check(typeof p.redirectUri === 'string' && p.redirectUri !== '', 'redirectUri is required')
+    check(p.codeChallenge === undefined || challengeKind(p.codeChallenge) !== undefined,
+      'codeChallenge must be 64 lower-case hex or 43 base64url characters')
+    return this.state.issueCode({
+      clientKey: this.options.clientKey,
+      redirectUri: p.redirectUri,
+      challenge: p.codeChallenge,
+      openId,
+      scopes: [...new Set(p.scopes)]
+    })
+  }
+
+  tokensOf (openId: string): { accessTokens: string[], refreshTokens: string[] } {
+    return this.state.tokensOf(openId)
+  }
+
+  reset (): void {
+    this.resetCounts()
+    this.delays.clear()
+    this.forced.clear()
+    this.errorsAs200 = false
+    this.rateLimit = DEFAULT_RATE_LIMIT
+    this.window = []
+    this.state.accessTtlSeconds = this.options.accessTokenTtlSeconds
+    this.state.refreshTtlSeconds = this.options.refreshTokenTtlSeconds
+  }
+
+  /** Sliding one-minute window per app; the reset time is when the oldest counted call leaves it. */
+  takeRateSlot (): { ok: true } | { ok: false, resetAt: number } {
+    const now = Date.now()
+    while (this.window.length > 0 && (this.window[0] as number) <= now - WINDOW_MS) this.window.shift()
+    if (this.window.length >= this.rateLimit) {
+      return { ok: false, resetAt: Math.ceil(((this.window[0] as number) + WINDOW_MS) / 1000) }
+    }
+    this.window.push(now)
+    return { ok: true }
+  }
+
+  /** The onRequest hook of one endpoint: count, then the delay, then a forced answer. */
+  faultHook (endpoint: EmulatorEndpoint) {
+    return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      this.count(endpoint)
+      const ms = this.delays.get(endpoint) ?? 0
+      if (ms > 0 && !(await this.sleep(ms))) return hangUp(request, reply)
+      const answer = this.takeForced(endpoint)
+      if (answer === undefined) return undefined
+      if (answer.reset === true) return hangUp(request, reply)
+      reply.code(answer.status ?? 200)
+      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value)
+      if (answer.raw === undefined && answer.body !== undefined) {
+        return reply.type(answer.contentType ?? 'application/json; charset=utf-8').send(JSON.stringify(answer.body))
+      }
+      return reply.type(answer.contentType ?? 'text/plain; charset=utf-8').send(answer.raw ?? '')
+    }
+  }
+
+  /** Wakes every delayed request so that close() does not wait for them. */
+  wakeSleepers (): void {
+    for (const sleeper of this.sleepers) {
+      clearTimeout(sleeper.timer)
+      sleeper.wake(false)
+    }
+    this.sleepers.clear()
+  }
+
+  private sleep (ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const sleeper = {
+        timer: setTimeout(() => { this.sleepers.delete(sleeper); resolve(true) }, ms),
+        wake: resolve
+      }
+      this.sleepers.add(sleeper)
+    })
+  }
+
+  private takeForced (endpoint: EmulatorEndpoint): ForcedAnswer | undefined {
+    const queue = this.forced.get(endpoint)
+    const head = queue?.[0]
+    if (queue === undefined || head === undefined) return undefined
+    if (--head.left === 0) queue.shift()
+    return head.answer
+  }
+}
+
+function hangUp (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.hijack()
+  request.raw.socket.destroy()
+  return reply
+}

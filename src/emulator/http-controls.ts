@@ -1,0 +1,84 @@
+import type { FastifyPluginAsync } from 'fastify'
+import Type, { type Static } from 'typebox'
+import { Value } from 'typebox/value'
+import type { Controls } from './controls.js'
+
+// The same controls for out-of-process users (other services, `npm run dev`): one action per call.
+const Endpoint = Type.Union([Type.Literal('authorize'), Type.Literal('token'), Type.Literal('revoke'), Type.Literal('user_info')])
+const Answer = Type.Object({
+  status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599 })),
+  body: Type.Optional(Type.Unknown()),
+  raw: Type.Optional(Type.String()),
+  contentType: Type.Optional(Type.String()),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+  reset: Type.Optional(Type.Boolean())
+}, { additionalProperties: false })
+const Positive = Type.Integer({ minimum: 1 })
+
+function action<A extends string, P extends Record<string, Parameters<typeof Type.Object>[0][string]>> (name: A, props: P) {
+  return Type.Object({ action: Type.Literal(name), ...props }, { additionalProperties: false })
+}
+
+const Action = Type.Union([
+  action('setDelay', { endpoint: Endpoint, ms: Type.Integer({ minimum: 0 }) }),
+  action('forceNext', { endpoint: Endpoint, answer: Answer, times: Type.Optional(Positive) }),
+  action('setAccessTokenTtl', { seconds: Positive }),
+  action('setRefreshTokenTtl', { seconds: Positive }),
+  action('expireAccessTokens', {}),
+  action('revokeUser', { openId: Type.String() }),
+  action('setErrorsAs200', { on: Type.Boolean() }),
+  action('setRateLimit', { perMinute: Positive }),
+  action('issueCode', {
+    openId: Type.Optional(Type.String()),
+    scopes: Type.Array(Type.String(), { minItems: 1 }),
+    redirectUri: Type.String({ minLength: 1 }),
+    codeChallenge: Type.Optional(Type.String())
+  }),
+  action('tokensOf', { openId: Type.String() }),
+  action('resetCounts', {}),
+  action('reset', {})
+])
+
+function run (controls: Controls, a: Static<typeof Action>): Record<string, unknown> {
+  switch (a.action) {
+    case 'setDelay': controls.setDelay(a.endpoint, a.ms); break
+    case 'forceNext': controls.forceNext(a.endpoint, a.answer, a.times); break
+    case 'setAccessTokenTtl': controls.setAccessTokenTtl(a.seconds); break
+    case 'setRefreshTokenTtl': controls.setRefreshTokenTtl(a.seconds); break
+    case 'expireAccessTokens': controls.expireAccessTokens(); break
+    case 'revokeUser': controls.revokeUser(a.openId); break
+    case 'setErrorsAs200': controls.setErrorsAs200(a.on); break
+    case 'setRateLimit': controls.setRateLimit(a.perMinute); break
+    case 'issueCode': return { ok: true, code: controls.issueCode(a) }
+    case 'tokensOf': return { ok: true, ...controls.tokensOf(a.openId) }
+    case 'resetCounts': controls.resetCounts(); break
+    case 'reset': controls.reset(); break
+  }
+  return { ok: true }
+}
+
+const NAMES = Action.anyOf.map((s) => s.properties.action.const)
+
+// Against the branch the caller named, so the message is about their action and not the first of twelve.
+function explain (body: unknown): string {
+  const name = typeof body === 'object' && body !== null && 'action' in body ? body.action : undefined
+  const branch = Action.anyOf.find((s) => s.properties.action.const === name)
+  if (branch === undefined) return `action must be one of ${NAMES.join(', ')}`
+  const first = [...Value.Errors(branch, body)][0]
+  return `${first?.instancePath ?? ''} ${first?.message ?? 'invalid'}`.trim()
+}
+
+export function controlRoutes (controls: Controls): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/__emulator/controls', async (request, reply) => {
+      if (!Value.Check(Action, request.body)) return reply.code(400).send({ error: 'invalid_control', message: explain(request.body) })
+      try {
+        return run(controls, request.body)
+      } catch (err) {
+        if (err instanceof RangeError) return reply.code(400).send({ error: 'invalid_control', message: err.message })
+        throw err
+      }
+    })
+    app.get('/__emulator/controls/counts', async () => controls.counts)
+  }
+}

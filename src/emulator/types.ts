@@ -1,0 +1,80 @@
+import type { Controls } from './controls.js'
+import type { EmulatorState } from './state.js'
+
+export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'user_info'
+
+export const ENDPOINTS: readonly EmulatorEndpoint[] = ['authorize', 'token', 'revoke', 'user_info']
+
+export interface EmulatorOptions {
+  host?: string
+  port?: number
+  clientKey?: string
+  clientSecret?: string
+  /** Empty = accept any absolute http(s) URI without a fragment; else exact match. */
+  redirectUris?: string[]
+  pkce?: 'either' | 'hex'
+  accessTokenTtlSeconds?: number
+  refreshTokenTtlSeconds?: number
+  logger?: boolean
+}
+
+export interface ResolvedOptions {
+  readonly clientKey: string
+  readonly clientSecret: string
+  readonly redirectUris: readonly string[]
+  readonly pkce: 'either' | 'hex'
+  readonly accessTokenTtlSeconds: number
+  readonly refreshTokenTtlSeconds: number
+}
+
+export interface ForcedAnswer {
+  status?: number
+  /** Sent as JSON. */
+  body?: unknown
+  /** Sent as-is, e.g. garbage or an HTML error page. */
+  raw?: string
+  contentType?: string
+  headers?: Record<string, string>
+  /** Destroy the socket without answering. */
+  reset?: boolean
+}
+
+export interface EmulatorCounts {
+  authorize: number
+  token: number
+  token_authorization_code: number
+  token_refresh: number
+  revoke: number
+  user_info: number
+}
+
+export interface IssueCodeParams {
+  openId?: string
+  scopes: string[]
+  redirectUri: string
+  /** Hex or base64url S256 challenge; none = a code that needs no verifier. */
+  codeChallenge?: string
+}
+
+export interface EmulatorControls {
+  readonly counts: Readonly<EmulatorCounts>
+  resetCounts (): void
+  setDelay (endpoint: EmulatorEndpoint, ms: number): void
+  forceNext (endpoint: EmulatorEndpoint, answer: ForcedAnswer, times?: number): void
+  setAccessTokenTtl (seconds: number): void
+  setRefreshTokenTtl (seconds: number): void
+  expireAccessTokens (): void
+  revokeUser (openId: string): void
+  setErrorsAs200 (on: boolean): void
+  setRateLimit (perMinute: number): void
+  issueCode (p: IssueCodeParams): string
+  tokensOf (openId: string): { accessTokens: string[], refreshTokens: string[] }
+  reset (): void
+}
+
+/** What every route plugin of the emulator shares. */
+export interface EmulatorContext {
+  readonly options: ResolvedOptions
+  readonly state: EmulatorState
+  readonly controls: Controls
+}

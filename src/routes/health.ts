@@ -1,0 +1,31 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Envelope, errorResponses } from '../schemas.js'
+import { storeUnavailable } from '../errors.js'
+
+const Status = Type.Object({ status: Type.String() }, { additionalProperties: false })
+const READY_BUDGET_MS = 1000
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health/live', {
+    schema: { tags: ['operations'], operationId: 'live', security: [], summary: 'Liveness: 200 while the process runs', response: { 200: Envelope(Status, 'Alive.'), ...errorResponses('service_unavailable') } }
+  }, async (request) => ({ data: { status: 'live' }, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }))
+
+  app.get('/health/ready', {
+    schema: { tags: ['operations'], operationId: 'ready', security: [], summary: 'Readiness: 200 when the session store answers', response: { 200: Envelope(Status, 'Ready.'), ...errorResponses('service_unavailable') } }
+  }, async (request) => {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        app.bff.store.ping(),
+        new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('ping timed out')), READY_BUDGET_MS) })
+      ])
+    } catch (err) {
+      throw storeUnavailable(err)
+    } finally {
+      clearTimeout(timer)
+    }
+    return { data: { status: 'ready' }, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
+  })
+}
+
+export default healthRoutes

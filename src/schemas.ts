@@ -1,0 +1,85 @@
+import { Type, type TSchema } from 'typebox'
+import { ERROR_CODES, type ErrorCode } from './errors.js'
+import { FIELDS, FIELD_NAMES, SCOPES, bilingual } from './scopes/catalogue.js'
+
+// Response schemas shared by the routes; the OpenAPI document is generated from them.
+
+const LOG_ID_EXAMPLE = '20261124093011A1B2C3D4E5F6A7B8C9D0'
+
+export const LogId = Type.String({ pattern: '^[0-9]{14}[0-9A-F]{20}$', description: 'This request in this service\'s logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.', examples: [LOG_ID_EXAMPLE] })
+
+export function Envelope<T extends TSchema> (data: T, description: string) {
+  return Type.Object({
+    data,
+    error: Type.Object({ code: Type.Literal('ok'), message: Type.Literal(''), log_id: LogId }, { additionalProperties: false })
+  }, { additionalProperties: false, description })
+}
+
+const EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
+  invalid_params: 'Unknown field(s) in fields: "email".',
+  access_token_invalid: 'The session token is missing, unknown, expired or revoked.',
+  scope_not_authorized: 'The user did not grant the scope(s) needed for the requested fields: user.info.stats.',
+  not_found: 'No such route: GET /nope.',
+  rate_limit_exceeded: 'Rate limit exceeded; retry after the Retry-After header\'s seconds.',
+  internal_error: 'An unexpected error occurred; it is logged under this log_id.',
+  upstream_error: 'TikTok answered HTTP 500.',
+  service_unavailable: 'The session store is unreachable; try again shortly.',
+  upstream_timeout: 'TikTok did not answer in time.'
+}
+
+export function ErrorEnvelope (codes: readonly ErrorCode[]) {
+  const first = codes[0] ?? 'internal_error'
+  return Type.Object({
+    data: Type.Object({}, { additionalProperties: false }),
+    error: Type.Object({
+      code: Type.Unsafe<ErrorCode>({ type: 'string', enum: [...codes] }),
+      message: Type.String({ description: 'One sentence for a developer; never a secret.' }),
+      log_id: LogId
+    }, { additionalProperties: false })
+  }, {
+    additionalProperties: false,
+    description: codes.map((c) => `\`${c}\``).join(', '),
+    examples: [{ data: {}, error: { code: first, message: EXAMPLE_MESSAGES[first], log_id: LOG_ID_EXAMPLE } }]
+  })
+}
+
+/** The error responses of a route, grouped by HTTP status, each with an example envelope. */
+export function errorResponses (...codes: ErrorCode[]): Record<number, TSchema> {
+  const all: ErrorCode[] = [...new Set<ErrorCode>([...codes, 'invalid_params', 'internal_error'])]
+  const byStatus = new Map<number, ErrorCode[]>()
+  for (const c of all) byStatus.set(ERROR_CODES[c], [...(byStatus.get(ERROR_CODES[c]) ?? []), c])
+  return Object.fromEntries([...byStatus].map(([status, cs]) => [status, ErrorEnvelope(cs)]))
+}
+
+const fieldSchema = (f: typeof FIELDS[number]): TSchema => {
+  const meta = { description: bilingual(f), 'x-tiktok-scope': f.scope }
+  if (f.type === 'int64') return Type.Integer({ ...meta, format: 'int64' })
+  if (f.type === 'boolean') return Type.Boolean(meta)
+  return Type.String(meta)
+}
+
+/** TikTok's user object; every property names the scope that unlocks it (x-tiktok-scope). */
+export const User = Type.Object(
+  Object.fromEntries(FIELDS.map((f) => [f.field, Type.Optional(fieldSchema(f))])),
+  { additionalProperties: false, description: 'Only the requested (or all granted) fields; absent optional fields are omitted, never null.' }
+)
+
+export const FieldsParam = Type.String({
+  description: 'Comma-separated user fields. Without it: every field the granted scopes allow. Each field needs its scope:\n\n' +
+    '| scope | fields |\n| --- | --- |\n' +
+    SCOPES.map((s) => `| \`${s.scope}\` | ${FIELDS.filter((f) => f.scope === s.scope).map((f) => `\`${f.field}\``).join(', ') || '(none)'} |`).join('\n'),
+  minLength: 1,
+  maxLength: 512,
+  'x-enum-values': [...FIELD_NAMES],
+  examples: ['open_id,display_name,follower_count']
+})
+
+export const IssuedSession = Type.Object({
+  session: Type.Object({
+    token: Type.String({ description: 'Opaque session token (256 bits); send as Authorization: Bearer <token>.' }),
+    token_type: Type.Literal('Bearer'),
+    expires_at: Type.String({ format: 'date-time', description: 'When the session (not the TikTok access token) ends, ISO 8601 UTC.' }),
+    open_id: Type.String({ description: 'TikTok open_id of the user: an opaque string.' }),
+    scopes: Type.Array(Type.String(), { description: 'Scopes the user granted.' })
+  }, { additionalProperties: false })
+}, { additionalProperties: false })

@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from 'node:crypto'
+
+// Every Redis key this service writes comes from here. Values that act as bearer secrets
+// (session tokens, handoff codes, OAuth state) are never keys themselves: only their SHA-256.
+// One `{hash tag}` per session keeps the session and its refresh lock in one cluster slot.
+
+export function newSecret (): string {
+  return randomBytes(32).toString('base64url') // 256 bits from the CSPRNG
+}
+
+export function digest (value: string): string {
+  return createHash('sha256').update(value).digest('base64url')
+}
+
+export interface Keys {
+  session (id: string): string
+  lock (id: string): string
+  user (openId: string): string
+  state (hash: string): string
+  handoff (hash: string): string
+  rateLimit: string
+}
+
+export function createKeys (prefix: string): Keys {
+  return {
+    session: (id) => `${prefix}s:{${id}}`,
+    lock: (id) => `${prefix}s:{${id}}:lock`,
+    user: (openId) => `${prefix}u:{${digest(openId)}}`,
+    state: (hash) => `${prefix}state:{${hash}}`,
+    handoff: (hash) => `${prefix}handoff:{${hash}}`,
+    rateLimit: `${prefix}rl:`
+  }
+}

@@ -1,0 +1,144 @@
+import { Agent, request } from 'undici'
+import { AppError, upstreamError } from '../errors.js'
+import { checkOAuthError, checkToken, checkUserInfo } from './schemas.js'
+import { TikTokApiError, TikTokOAuthError, retryAfterSeconds, transportError, type TikTokEndpoint } from './errors.js'
+
+// The one way this service talks to TikTok: undici with one keep-alive pool per origin, a total
+// time budget per call (TIKTOK_TIMEOUT_MS, connect to last body byte), and every answer checked
+// before use. Why not @fastify/oauth2's client for the code exchange: see README "TikTok client".
+
+export interface TokenSet {
+  accessToken: string
+  refreshToken: string
+  /** Seconds, as TikTok gave them: never assume a lifetime (tiktok-api.md §2). */
+  expiresIn: number
+  refreshExpiresIn: number
+  openId: string
+  scopes: string[]
+  logId: string | undefined
+}
+
+export interface UserInfo { user: Record<string, unknown>, logId: string | undefined }
+
+export type CallOutcome = 'ok' | 'refused' | 'rate_limited' | 'error' | 'timeout'
+
+export interface TikTokClientOptions {
+  apiBaseUrl: string
+  clientKey: string
+  clientSecret: string
+  timeoutMs: number
+  /** Called once per upstream call: metrics hook. */
+  onCall?: (endpoint: TikTokEndpoint, outcome: CallOutcome, seconds: number) => void
+}
+
+export interface TikTokClient {
+  exchangeCode (p: { code: string, redirectUri: string, codeVerifier: string }): Promise<TokenSet>
+  refresh (refreshToken: string): Promise<TokenSet>
+  revoke (accessToken: string): Promise<void>
+  userInfo (accessToken: string, fields: readonly string[]): Promise<UserInfo>
+  close (): Promise<void>
+}
+
+interface RawAnswer { status: number, headers: Record<string, string | string[] | undefined>, json: unknown }
+
+function headerLogId (headers: RawAnswer['headers']): string | undefined {
+  const v = headers['x-tt-logid']
+  return Array.isArray(v) ? v[0] : v
+}
+
+function outcomeOf (err: unknown): CallOutcome {
+  if (err instanceof TikTokOAuthError) return 'refused'
+  if (err instanceof TikTokApiError) return err.code === 'rate_limit_exceeded' ? 'rate_limited' : 'refused'
+  if (err instanceof AppError && err.code === 'rate_limit_exceeded') return 'rate_limited'
+  return err instanceof AppError && err.code === 'upstream_timeout' ? 'timeout' : 'error'
+}
+
+export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 })
+  const base = opts.apiBaseUrl
+  const onCall = opts.onCall ?? (() => {})
+
+  async function call<T> (endpoint: TikTokEndpoint, path: string, init: { method: 'GET' | 'POST', headers: Record<string, string>, body?: string }, parse: (res: RawAnswer) => T): Promise<T> {
+    const started = performance.now()
+    try {
+      const res = await request(base + path, { ...init, dispatcher: agent, signal: AbortSignal.timeout(opts.timeoutMs) })
+      const text = await res.body.text()
+      const logId = headerLogId(res.headers)
+      let json: unknown
+      try {
+        json = text === '' ? {} : JSON.parse(text)
+      } catch {
+        throw upstreamError(`TikTok answered HTTP ${res.statusCode} with a body that is not JSON.`, logId)
+      }
+      if (res.statusCode === 429) {
+        throw new AppError('rate_limit_exceeded', 'TikTok\'s rate limit was hit; retry later.', { retryAfter: retryAfterSeconds(res.headers), tiktokLogId: logId })
+      }
+      if (res.statusCode >= 500) throw upstreamError(`TikTok answered HTTP ${res.statusCode}.`, logId)
+      const value = parse({ status: res.statusCode, headers: res.headers, json })
+      onCall(endpoint, 'ok', (performance.now() - started) / 1000)
+      return value
+    } catch (err) {
+      const mapped = err instanceof TikTokOAuthError || err instanceof TikTokApiError ? err : transportError(err)
+      onCall(endpoint, outcomeOf(mapped), (performance.now() - started) / 1000)
+      throw mapped
+    }
+  }
+
+  // Token endpoint: success is `access_token` present and no `error`, whatever the status
+  // (TikTok has answered errors with HTTP 200, tiktok-api.md §2).
+  async function token (form: Record<string, string>): Promise<TokenSet> {
+    const body = new URLSearchParams({ client_key: opts.clientKey, client_secret: opts.clientSecret, ...form }).toString()
+    return await call('token', '/v2/oauth/token/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cache-control': 'no-cache' },
+      body
+    }, parseToken)
+  }
+
+  function parseToken (res: RawAnswer): TokenSet {
+    const logId = headerLogId(res.headers)
+    if (checkOAuthError.Check(res.json)) {
+      throw new TikTokOAuthError(res.json.error, res.json.error_description ?? '', res.json.log_id ?? logId)
+    }
+    if (!checkToken.Check(res.json)) throw upstreamError(`TikTok's token endpoint answered HTTP ${res.status} with an unexpected body.`, logId)
+    const t = res.json
+    return {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token,
+      expiresIn: t.expires_in,
+      refreshExpiresIn: t.refresh_expires_in,
+      openId: t.open_id,
+      scopes: t.scope.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+      logId
+    }
+  }
+
+  return {
+    exchangeCode: ({ code, redirectUri, codeVerifier }) =>
+      token({ code, grant_type: 'authorization_code', redirect_uri: redirectUri, code_verifier: codeVerifier }),
+    refresh: (refreshToken) => token({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    async revoke (accessToken) {
+      const body = new URLSearchParams({ client_key: opts.clientKey, client_secret: opts.clientSecret, token: accessToken }).toString()
+      await call('revoke', '/v2/oauth/revoke/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, (res) => {
+        if (checkOAuthError.Check(res.json)) throw new TikTokOAuthError(res.json.error, res.json.error_description ?? '', res.json.log_id)
+      })
+    },
+    userInfo: (accessToken, fields) =>
+      // Literal commas: TikTok documents `fields=a,b` (tiktok-api.md §5).
+      call('user_info', `/v2/user/info/?fields=${fields.join(',')}`, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${accessToken}` }
+      }, parseUserInfo),
+    close: () => agent.close()
+  }
+}
+
+function parseUserInfo (res: RawAnswer): UserInfo {
+  const headerId = headerLogId(res.headers)
+  if (!checkUserInfo.Check(res.json)) throw upstreamError(`TikTok's user info answered HTTP ${res.status} with an unexpected body.`, headerId)
+  const logId = res.json.error.log_id ?? headerId
+  if (res.json.error.code !== 'ok') throw new TikTokApiError(res.json.error.code, logId)
+  const user = res.json.data?.user
+  if (user === undefined || res.status !== 200) throw upstreamError('TikTok\'s user info answered without a user.', logId)
+  return { user, logId }
+}

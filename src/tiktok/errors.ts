@@ -1,0 +1,65 @@
+import { errors as undiciErrors } from 'undici'
+import { AppError, upstreamError, upstreamTimeout } from '../errors.js'
+
+// TikTok's and undici's failures, mapped onto the contract's codes (contract §3).
+// Branch on codes, never on message texts.
+
+export type TikTokEndpoint = 'token' | 'revoke' | 'user_info'
+
+/** TikTok answered the token endpoint with a flat OAuth error (tiktok-api.md §2). */
+export class TikTokOAuthError extends Error {
+  readonly error: string
+  readonly description: string
+  readonly logId: string | undefined
+  constructor (error: string, description: string, logId: string | undefined) {
+    super(`TikTok refused: ${error}`)
+    this.name = 'TikTokOAuthError'
+    this.error = error
+    this.description = description
+    this.logId = logId
+  }
+
+  /** Errors after which the grant is over; everything else is transient or ours. */
+  get refused (): boolean {
+    return this.error === 'invalid_grant' || this.error === 'access_denied'
+  }
+}
+
+/** TikTok's user-info envelope carried a non-ok code (tiktok-api.md §5). */
+export class TikTokApiError extends Error {
+  readonly code: string
+  readonly logId: string | undefined
+  readonly retryAfter: number | undefined
+  constructor (code: string, logId: string | undefined, retryAfter?: number) {
+    super(`TikTok answered ${code}`)
+    this.name = 'TikTokApiError'
+    this.code = code
+    this.logId = logId
+    this.retryAfter = retryAfter
+  }
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+
+export function isTimeout (err: unknown): boolean {
+  if (err instanceof undiciErrors.UndiciError && TIMEOUT_CODES.has((err as { code?: string }).code ?? '')) return true
+  const name = (err as { name?: string } | null)?.name
+  return name === 'TimeoutError' || name === 'AbortError'
+}
+
+/** Any failure of a call to TikTok that is not a decision of TikTok's: a timeout or a broken answer. */
+export function transportError (err: unknown, logId?: string): AppError {
+  if (err instanceof AppError) return err
+  if (isTimeout(err)) return upstreamTimeout(logId)
+  return upstreamError('TikTok could not be reached or answered with something unreadable.', logId, err)
+}
+
+/** Seconds to wait, from TikTok's Retry-After or x-ratelimit-reset (epoch seconds) headers. */
+export function retryAfterSeconds (headers: Record<string, string | string[] | undefined>, now = Date.now()): number {
+  const first = (v: string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v
+  const retry = Number(first(headers['retry-after']))
+  if (Number.isFinite(retry) && retry > 0) return Math.ceil(retry)
+  const reset = Number(first(headers['x-ratelimit-reset']))
+  if (Number.isFinite(reset) && reset > 0) return Math.max(1, Math.ceil(reset - now / 1000))
+  return 60
+}

@@ -1,0 +1,32 @@
+import { Type } from 'typebox'
+import { Compile } from 'typebox/compile'
+
+// TikTok's answers are checked before use (tiktok-api.md §2, §5). Unknown keys are tolerated.
+
+export const TokenResponse = Type.Object({
+  access_token: Type.String({ minLength: 1 }),
+  expires_in: Type.Number({ minimum: 1 }),
+  open_id: Type.String({ minLength: 1 }),
+  refresh_token: Type.String({ minLength: 1 }),
+  refresh_expires_in: Type.Number({ minimum: 1 }),
+  scope: Type.String()
+})
+
+export const OAuthErrorResponse = Type.Object({
+  error: Type.String({ minLength: 1 }),
+  error_description: Type.Optional(Type.String()),
+  log_id: Type.Optional(Type.String())
+})
+
+export const UserInfoResponse = Type.Object({
+  data: Type.Optional(Type.Union([Type.Object({ user: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }), Type.Null()])),
+  error: Type.Object({
+    code: Type.String({ minLength: 1 }),
+    message: Type.Optional(Type.String()),
+    log_id: Type.Optional(Type.String())
+  })
+})
+
+export const checkToken = Compile(TokenResponse)
+export const checkOAuthError = Compile(OAuthErrorResponse)
+export const checkUserInfo = Compile(UserInfoResponse)
