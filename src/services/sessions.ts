@@ -1,6 +1,6 @@
 import { digest, newSecret } from '../session/keys.js'
 import type { SessionRecord, SessionStore } from '../session/store.js'
-import type { TokenCipher } from '../session/crypto.js'
+import { DecryptError, type TokenCipher } from '../session/crypto.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { TikTokClient, TokenSet } from '../tiktok/client.js'
 import { StoreError } from '../session/record.js'
@@ -66,6 +66,17 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
     })
   }
 
+  function opens (id: string, record: SessionRecord): boolean {
+    try {
+      cipher.open(record.at, sealContext(id, 'at'))
+      cipher.open(record.rt, sealContext(id, 'rt'))
+      return true
+    } catch (err) {
+      if (err instanceof DecryptError) return false
+      throw err
+    }
+  }
+
   return {
     async create (t: TokenSet): Promise<IssuedSession> {
       const token = newSecret()
@@ -81,6 +92,11 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
       const id = digest(token)
       const record = await store.getSession(id).catch(storeFault)
       if (record === null || record.exp <= Date.now()) throw tokenInvalid()
+      if (!opens(id, record)) {
+        // Sealed with a key no longer in TOKEN_ENCRYPTION_KEYS: nothing can use it again.
+        await store.deleteSession(id, record.openId, record.ver).catch(storeFault)
+        throw tokenInvalid('This session can no longer be read; log in again.')
+      }
       return { id, record }
     },
 
@@ -91,7 +107,24 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
     },
 
     accessToken (a: Authenticated): string {
-      return cipher.open(a.record.at, sealContext(a.id, 'at')).plain
+      try {
+        return cipher.open(a.record.at, sealContext(a.id, 'at')).plain
+      } catch (err) {
+        // Sealed with a key no longer in TOKEN_ENCRYPTION_KEYS: the session cannot be used.
+        if (err instanceof DecryptError) throw tokenInvalid('This session can no longer be read; log in again.')
+        throw err
+      }
+    },
+
+    /**
+     * Remembers the union_id TikTok returned, once, for introspection. The record keeps its
+     * version: the tokens are untouched, and a bumped version would make a concurrent refresh
+     * (which read the old one) miss its compare-and-set and lose the rotated refresh token.
+     * A write that loses a race (conflict, gone) is dropped: the next /me learns it again.
+     */
+    async rememberUnionId (a: Authenticated, unionId: string): Promise<void> {
+      if (a.record.unionId !== undefined) return
+      await store.replaceSession(a.id, { ...a.record, unionId }, a.record.ver).catch(storeFault)
     },
 
     async remove (a: Authenticated, expectedVer?: number): Promise<boolean> {
@@ -108,15 +141,13 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
         await end(a.id, a.record, log)
         return 1
       }
+      // Through the per-user index, so sessions made on any instance are found.
       const ids = new Set([a.id, ...await store.userSessions(a.record.openId).catch(storeFault)])
-      let ended = 0
-      for (const id of ids) {
-        const record = id === a.id ? a.record : await store.getSession(id).catch(storeFault)
-        if (record === null || record.openId !== a.record.openId) continue
-        await end(id, record, log)
-        ended++
-      }
-      return ended
+      const found = await Promise.all([...ids].map(async (id) =>
+        ({ id, record: id === a.id ? a.record : await store.getSession(id).catch(storeFault) })))
+      const mine = found.filter((f): f is Authenticated => f.record !== null && f.record.openId === a.record.openId)
+      await Promise.all(mine.map((f) => end(f.id, f.record, log)))
+      return mine.length
     }
   }
 }
