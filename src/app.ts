@@ -5,10 +5,13 @@ import type { SessionStore } from './session/store.js'
 import { newLogId } from './envelope.js'
 import { loggerOptions } from './logger.js'
 import errorHandler, { sendError } from './plugins/error-handler.js'
+import security, { clientErrorHandler } from './plugins/security.js'
 import bodyParser from './plugins/body-parser.js'
 import swagger from './plugins/swagger.js'
 import metricsPlugin, { createMetrics } from './plugins/metrics.js'
 import services from './plugins/services.js'
+import overloadGuard from './plugins/under-pressure.js'
+import rateLimit from './plugins/rate-limit.js'
 import loginRoutes from './routes/auth/login.js'
 import sessionRoutes from './routes/auth/session.js'
 import logoutRoutes from './routes/auth/logout.js'
@@ -35,12 +38,15 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     // One log line per request, written by the onResponse hook below, labelled log_id.
     logController: new LogController({ requestIdLogLabel: 'log_id', disableRequestLogging: true }),
     bodyLimit: 16 * 1024,
-    return503OnClosing: true,
+    return503OnClosing: false, // the envelope instead: plugins/under-pressure.ts
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, keywords: ['x-tiktok-scope', 'x-enum-values'] } },
     // Errors raised before routing (a malformed URL) get the envelope too.
-    frameworkErrors: (err, request, reply) => { sendError(err, request, reply) }
+    frameworkErrors: (err, request, reply) => { sendError(err, request, reply) },
+    // ...and so do requests Node's parser refuses, and HTTP/1.1 without Host (plugins/security.ts).
+    clientErrorHandler,
+    http: { requireHostHeader: false }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   for (const w of config.warnings) app.log.warn(w)
@@ -59,10 +65,13 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   const metrics = createMetrics()
   await app.register(errorHandler)
+  await app.register(security)
+  await app.register(overloadGuard)
   await app.register(bodyParser)
   await app.register(metricsPlugin, { metrics })
   await app.register(swagger, { config })
   await app.register(services, { config, store: opts.store, metrics })
+  await app.register(rateLimit, { config })
 
   await app.register(loginRoutes)
   await app.register(sessionRoutes)

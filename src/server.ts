@@ -7,6 +7,9 @@ import { buildApp } from './app.js'
 // in-flight requests, close Redis, exit 0; a second signal or the deadline forces exit.
 
 const GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const
+/** A repeat within this window is the same stop request delivered twice (see below). */
+const DUPLICATE_SIGNAL_MS = 1000
 
 async function main (): Promise<void> {
   let config
@@ -20,11 +23,27 @@ async function main (): Promise<void> {
     throw err
   }
   const app = await buildApp(config)
-  closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
+  // SIGINT/SIGTERM are counted here rather than by close-with-grace: under `npm start` one
+  // Ctrl-C (or a cgroup-wide SIGTERM) reaches the server twice, from the terminal or the
+  // service manager and again forwarded by npm, and close-with-grace would take that
+  // duplicate for the operator's second signal and abort the in-flight requests.
+  const grace = closeWithGrace({ delay: GRACE_MS, logger: app.log, skip: [...STOP_SIGNALS] }, async ({ err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
-    else app.log.info({ signal }, 'shutting down')
     await app.close()
   })
+  let firstSignalAt: number | undefined
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () => {
+      if (firstSignalAt === undefined) {
+        firstSignalAt = Date.now()
+        app.log.info({ signal }, 'shutting down')
+        grace.close()
+      } else if (Date.now() - firstSignalAt > DUPLICATE_SIGNAL_MS) {
+        app.log.error({ signal }, 'second signal: exiting now')
+        process.exit(1)
+      }
+    })
+  }
   await app.listen({ host: config.host, port: config.port })
 }
 

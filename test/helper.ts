@@ -59,6 +59,8 @@ export interface Ctx {
   logs: string[]
   /** Keys this test wrote, under its own prefix. */
   keys (): Promise<string[]>
+  /** The same without rate-limit counters: what a request stored as data. */
+  dataKeys (): Promise<string[]>
 }
 
 export async function build (t: Teardownable, opts: { env?: Record<string, string | undefined>, emulator?: EmulatorOptions, app?: BuildOptions } = {}): Promise<Ctx> {
@@ -87,7 +89,8 @@ export async function build (t: Teardownable, opts: { env?: Record<string, strin
     if (left.length > 0) await redis.del(...left)
     redis.disconnect()
   })
-  return { app, config, emulator, redis, logs: lines, keys }
+  const dataKeys = async (): Promise<string[]> => (await keys()).filter((k) => !k.startsWith(`${prefix}rl:`))
+  return { app, config, emulator, redis, logs: lines, keys, dataKeys }
 }
 
 export interface LoginResult { token: string, session: { token: string, open_id: string, scopes: string[], expires_at: string, token_type: string } }

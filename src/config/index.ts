@@ -132,7 +132,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
   const appRedirectUris = splitList(e.APP_REDIRECT_URIS ?? '')
   for (const uri of appRedirectUris) {
     if (!isAllowedAppRedirectUri(uri)) {
-      throw new ConfigError('APP_REDIRECT_URIS', 'each entry must be an https URI, a private-use scheme URI (com.example.app:/path) or an http loopback URI, without a fragment')
+      throw new ConfigError('APP_REDIRECT_URIS', 'each entry must be an https URI, a private-use scheme URI (com.example.app:/path) or an http loopback URI, without a fragment or userinfo, written in canonical form (lower-case scheme and host, no default port)')
     }
   }
 

@@ -50,12 +50,18 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
 /**
  * An app redirect URI that RFC 8252 allows: https (universal/app links), a private-use
  * reverse-DNS scheme, or http on a loopback address. Never a fragment or userinfo.
+ * It must be written as a URL parser writes it back (a trailing `/` on an empty path aside):
+ * requests are compared with it exactly, and the redirect goes to its parsed form, so an
+ * entry a parser rewrites (upper case, a default port, backslashes, `https:host`, control
+ * characters, an encoded or numeric host) would send users somewhere other than it reads.
  */
 export function isAllowedAppRedirectUri (uri: string): boolean {
   let url: URL
   try { url = new URL(uri) } catch { return false }
   if (url.hash !== '' || uri.includes('#') || url.username !== '' || url.password !== '') return false
-  if (url.protocol === 'https:') return url.hostname !== ''
+  if (url.href !== uri && !(url.pathname === '/' && url.href === `${uri}/`)) return false
+  // A host name, an IPv4 or a bracketed IPv6 address: no `*` that reads like a wildcard.
+  if (url.protocol === 'https:') return /^([a-z0-9_-]+\.)*[a-z0-9_-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname)
   if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname)
   // Private-use schemes are reverse domain names (RFC 8252 §7.1): at least one dot.
   return /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/.test(url.protocol) && !/^(javascript|data|file|vbscript):/i.test(uri)

@@ -28,7 +28,9 @@ export function toAppError (err: FastifyError | Error): AppError {
     const extra = first?.params as { additionalProperty?: string, missingProperty?: string } | undefined
     const name = extra?.additionalProperty ?? extra?.missingProperty ?? path
     const detail = extra?.additionalProperty !== undefined ? 'is not allowed' : extra?.missingProperty !== undefined ? 'is required' : (first?.message ?? 'is invalid')
-    return new AppError('invalid_params', `${where}${name === '' ? '' : `.${name}`} ${detail}.`)
+    // A property the caller made up is quoted, like every echo of caller input (see forLog).
+    const shown = extra?.additionalProperty !== undefined ? ` property ${JSON.stringify(name)}` : name === '' ? '' : `.${name}`
+    return new AppError('invalid_params', `${where}${shown} ${detail}.`)
   }
   const known = fe.code === undefined ? undefined : FRAMEWORK_STATUS[fe.code]
   if (known !== undefined) return Object.assign(new AppError('invalid_params', known.message), { statusCode: known.status })
@@ -41,10 +43,21 @@ export function toAppError (err: FastifyError | Error): AppError {
   return new AppError('internal_error', 'An unexpected error occurred; it is logged under this log_id.', { cause: err })
 }
 
+/**
+ * A 4xx message for the log: the caller's own values, which messages echo in quotes (unknown
+ * fields, scopes, properties), are left out. Like the query string they are never logged: a
+ * client that put a token or code in the wrong place must not leave it in the logs.
+ */
+export function forLog (message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"')
+}
+
 export function sendError (err: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = toAppError(err)
   if (e.statusCode >= 500) request.log.error({ err: e.cause ?? err, code: e.code }, e.message)
-  else request.log.info({ code: e.code }, e.message)
+  else request.log.info({ code: e.code }, forLog(e.message))
+  // Errors raised before routing (frameworkErrors: a malformed URL) run no onRequest hook.
+  reply.header('x-log-id', request.id).header('x-content-type-options', 'nosniff')
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter))
   if (e.tiktokLogId !== undefined) {
     reply.header('x-tiktok-log-id', e.tiktokLogId)

@@ -97,6 +97,7 @@ export default fp(async function services (app: FastifyInstance, opts: ServicesO
   const decorated: Services = { store: instrumented, redis, tiktok, sessions, refresher, profile, login }
   app.decorate('bff', decorated)
   app.addHook('onClose', async () => {
+    refresher.close()
     await tiktok.close()
     if (opts.store === undefined) await store.close()
   })

@@ -18,6 +18,7 @@ export function matches (ifNoneMatch: string | undefined, etag: string): boolean
 
 const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/me', {
+    config: { rateLimit: app.rateLimits.me },
     schema: {
       tags: ['user'],
       operationId: 'getMe',

@@ -38,6 +38,11 @@ export function createProfileService (deps: { sessions: SessionService, refreshe
       for (let attempt = 1; ; attempt++) {
         try {
           const info = await tiktok.userInfo(sessions.accessToken(current), fields)
+          const unionId = info.user.union_id
+          if (typeof unionId === 'string' && unionId !== '' && current.record.unionId === undefined) {
+            // Best effort: the profile is answered even when this write fails.
+            await sessions.rememberUnionId(current, unionId).catch((err: unknown) => { log.warn({ err }, 'could not remember the union_id') })
+          }
           return { user: pickUser(info.user, fields), tiktokLogId: info.logId }
         } catch (err) {
           if (!(err instanceof TikTokApiError)) throw err

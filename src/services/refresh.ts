@@ -1,20 +1,26 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
-import type { SessionRecord, SessionStore } from '../session/store.js'
-import type { TokenCipher } from '../session/crypto.js'
-import type { TikTokClient } from '../tiktok/client.js'
+import type { ReplaceResult, SessionRecord, SessionStore } from '../session/store.js'
+import { DecryptError, type TokenCipher } from '../session/crypto.js'
+import type { TikTokClient, TokenSet } from '../tiktok/client.js'
 import { TikTokOAuthError } from '../tiktok/errors.js'
+import { StoreError } from '../session/record.js'
 import { AppError, tokenInvalid } from '../errors.js'
 import { buildRecord, sealContext, storeFault, type Authenticated } from './sessions.js'
+import { createPendingWrites } from './refresh-pending.js'
 
 // The one place TikTok tokens are refreshed (contract §4, issue 4).
 // - Lazily: when a request finds the access token within min(60 s, expires_in / 4) of expiry.
 // - At most once per session across every instance: an in-process promise per session first,
-//   then a Redis lock (SET NX PX, owner token, renewed while held). The others wait and reuse
-//   what the winner stored.
+//   then a Redis lock (SET NX PX, owner token, renewed every lease / 3 while held). The others
+//   poll: they reuse what the winner stored, or take the lock once it is free (a holder that
+//   failed released it; one that died lets it lapse within one lease).
 // - Fenced: the new record lands only on the version that was refreshed (compare-and-set), so
 //   a holder that outlived its lease cannot overwrite a newer rotation.
+// - Rotation without loss: the new pair is stored before anyone uses it; a store that will not
+//   take it is retried within the lease, then the pair is kept and written again
+//   (refresh-pending.ts) rather than dropped with the only refresh token TikTok still accepts.
 // - Refusal (invalid_grant) deletes the session, but only the version that was refused.
 
 export type RefreshOutcome = 'ok' | 'refused' | 'error' | 'reused'
@@ -28,6 +34,8 @@ export interface RefresherOptions {
   onRefresh?: (outcome: RefreshOutcome) => void
 }
 
+const POLL_MS = 50
+
 export function needsRefresh (r: SessionRecord, now: number): boolean {
   return r.atExp - now <= Math.min(60_000, (r.atTtl * 1000) / 4)
 }
@@ -38,11 +46,36 @@ export function createRefresher (opts: RefresherOptions) {
   // The lease outlives one whole TikTok call, and is at least 5 s (contract §4).
   const leaseMs = Math.max(5000, opts.timeoutMs + 2000)
   const inflight = new Map<string, Promise<SessionRecord>>()
+  const pending = createPendingWrites({ store, leaseMs })
 
-  async function refreshAsOwner (id: string, seen: SessionRecord, log: FastifyBaseLogger): Promise<SessionRecord> {
-    const owner = randomUUID()
-    if (!await store.acquireLock(id, owner, leaseMs)) return await waitForOther(id, seen, log)
+  async function refresh (id: string, seen: SessionRecord, log: FastifyBaseLogger): Promise<SessionRecord> {
+    // A pair this instance could not store yet goes first: it holds the only live refresh token.
+    const kept = await pending.flush(id)
+    if (kept === null) throw tokenInvalid()
+    if (kept !== undefined) return kept
+    // Waiters give the holder one lease (plus a poll's slack), enough for a dead holder's lock
+    // to lapse; a live holder still busy after that is stuck on the store.
+    const deadline = Date.now() + leaseMs + 500
+    for (;;) {
+      const owner = randomUUID()
+      if (await store.acquireLock(id, owner, leaseMs)) return await asOwner(id, seen, owner, log)
+      const cur = await store.getSession(id)
+      if (cur === null) throw tokenInvalid()
+      if (cur.ver !== seen.ver) {
+        onRefresh('reused')
+        return cur
+      }
+      if (Date.now() > deadline) {
+        log.warn('a token refresh of this session held its lock past the lease')
+        throw new AppError('service_unavailable', 'A token refresh of this session is still in progress; try again shortly.', { retryAfter: 1 })
+      }
+      await sleep(POLL_MS)
+    }
+  }
+
+  async function asOwner (id: string, seen: SessionRecord, owner: string, log: FastifyBaseLogger): Promise<SessionRecord> {
     const renew = setInterval(() => { store.renewLock(id, owner, leaseMs).catch(() => {}) }, leaseMs / 3)
+    let lockHandedOver = false
     try {
       const cur = await store.getSession(id)
       if (cur === null) throw tokenInvalid()
@@ -50,51 +83,56 @@ export function createRefresher (opts: RefresherOptions) {
         onRefresh('reused')
         return cur
       }
-      let tokens
+      let tokens: TokenSet
       try {
         tokens = await tiktok.refresh(cipher.open(cur.rt, sealContext(id, 'rt')).plain)
       } catch (err) {
-        if (err instanceof TikTokOAuthError && err.refused) {
-          onRefresh('refused')
-          await store.deleteSession(id, cur.openId, cur.ver)
-          log.info({ tiktok_log_id: err.logId }, 'TikTok refused the refresh token: session ended')
-          throw tokenInvalid('TikTok no longer accepts this session; log in again.')
-        }
-        onRefresh('error')
-        throw err instanceof TikTokOAuthError
-          ? new AppError('upstream_error', `TikTok's token endpoint answered ${err.error}.`, { tiktokLogId: err.logId })
-          : err
+        return await failed(err, id, cur, log)
       }
-      // TikTok has now retired the old refresh token: store the new pair before anyone uses
-      // it, retrying a failed write within the lease rather than dropping the only valid token.
       const next = buildRecord(id, cipher, { ...tokens, openId: cur.openId }, Date.now(), cur, opts.sessionTtlSeconds)
-      const result = await retry(() => store.replaceSession(id, next, cur.ver), leaseMs / 2)
+      let result: ReplaceResult
+      try {
+        result = await retry(() => store.replaceSession(id, next, cur.ver), leaseMs / 2)
+      } catch (err) {
+        if (!(err instanceof StoreError)) throw err
+        lockHandedOver = true
+        pending.keep(id, { record: next, expectedVer: cur.ver, owner }, log)
+        onRefresh('error')
+        throw err
+      }
       onRefresh('ok')
-      if (result === 'replaced') return next
-      const now = await store.getSession(id)
-      if (now === null) throw tokenInvalid()
-      return now
+      // 'conflict' after a timed-out attempt that did land reads back our own record.
+      return result === 'replaced' ? next : await current(id)
     } finally {
       clearInterval(renew)
-      await store.releaseLock(id, owner).catch(() => {})
+      if (!lockHandedOver) await store.releaseLock(id, owner).catch(() => {})
     }
   }
 
-  async function waitForOther (id: string, seen: SessionRecord, log: FastifyBaseLogger): Promise<SessionRecord> {
-    // Up to one lease for the holder, then take over: a holder that died frees the session
-    // when its lease ends.
-    const deadline = Date.now() + leaseMs + 250
-    while (Date.now() < deadline) {
-      await sleep(50)
-      const cur = await store.getSession(id)
-      if (cur === null) throw tokenInvalid()
-      if (cur.ver !== seen.ver) {
-        onRefresh('reused')
-        return cur
+  async function failed (err: unknown, id: string, cur: SessionRecord, log: FastifyBaseLogger): Promise<SessionRecord> {
+    if (err instanceof TikTokOAuthError && err.refused) {
+      onRefresh('refused')
+      // Only the version that was refused: if a holder whose lease had lapsed stored a newer
+      // pair meanwhile, that one is used instead of ending the session.
+      if (!await store.deleteSession(id, cur.openId, cur.ver)) {
+        const now = await store.getSession(id)
+        if (now !== null && now.ver !== cur.ver) return now
       }
+      log.info({ tiktok_log_id: err.logId, reason: err.error }, 'TikTok refused the refresh token: session ended')
+      throw tokenInvalid('TikTok no longer accepts this session; log in again.')
     }
-    log.warn('refresh lock held past its lease; taking over')
-    return await refreshAsOwner(id, seen, log)
+    onRefresh('error')
+    // Sealed with a key no longer configured (sessions.ts keeps such records): log in again.
+    if (err instanceof DecryptError) throw tokenInvalid('This session can no longer be read; log in again.')
+    throw err instanceof TikTokOAuthError
+      ? new AppError('upstream_error', `TikTok's token endpoint answered ${err.error}.`, { tiktokLogId: err.logId })
+      : err
+  }
+
+  async function current (id: string): Promise<SessionRecord> {
+    const now = await store.getSession(id)
+    if (now === null) throw tokenInvalid()
+    return now
   }
 
   return {
@@ -103,13 +141,18 @@ export function createRefresher (opts: RefresherOptions) {
      * (TikTok said access_token_invalid before the recorded expiry).
      */
     async fresh (a: Authenticated, log: FastifyBaseLogger, force = false): Promise<Authenticated> {
-      if (!force && !needsRefresh(a.record, Date.now())) return a
+      if (!force && !needsRefresh(a.record, Date.now()) && !pending.has(a.id)) return a
       let p = inflight.get(a.id)
       if (p === undefined) {
-        p = refreshAsOwner(a.id, a.record, log).catch(storeFault).finally(() => inflight.delete(a.id))
+        p = refresh(a.id, a.record, log).catch(storeFault).finally(() => inflight.delete(a.id))
         inflight.set(a.id, p)
       }
       return { id: a.id, record: await p }
+    },
+
+    /** Stops writing kept pairs again (app close). */
+    close (): void {
+      pending.close()
     }
   }
 }

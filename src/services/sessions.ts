@@ -93,8 +93,8 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
       const record = await store.getSession(id).catch(storeFault)
       if (record === null || record.exp <= Date.now()) throw tokenInvalid()
       if (!opens(id, record)) {
-        // Sealed with a key no longer in TOKEN_ENCRYPTION_KEYS: nothing can use it again.
-        await store.deleteSession(id, record.openId, record.ver).catch(storeFault)
+        // Sealed with a key not in TOKEN_ENCRYPTION_KEYS. Kept, not deleted: a deploy that
+        // dropped a key too early (or on some instances only) is undone by adding it back.
         throw tokenInvalid('This session can no longer be read; log in again.')
       }
       return { id, record }

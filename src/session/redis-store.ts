@@ -114,9 +114,12 @@ export function createRedisStore (client: RedisClient, prefix: string): SessionS
     takeOnce: (kind, hash) => run('take_once', () => r.getdel(keys[kind](hash))),
     getSession: (id) => run('get_session', async () => decodeRecord(await r.get(keys.session(id)))),
     createSession: (id, record) => run('create_session', async () => {
+      // Two slots on a cluster, so two commands: the index first, so that a session never
+      // exists unlisted (logout everywhere would miss it); a listed id without a session is
+      // skipped by its readers and pruned when its score passes.
       const now = Date.now()
-      await r.set(keys.session(id), JSON.stringify(record), 'PX', record.exp - now)
       await r.bffIndexAdd(keys.user(record.openId), record.exp, id, now)
+      await r.set(keys.session(id), JSON.stringify(record), 'PX', Math.max(1, record.exp - now))
     }),
     replaceSession: (id, record, expectedVer) => run('replace_session', async (): Promise<ReplaceResult> => {
       const ttl = Math.max(1, record.exp - Date.now())
@@ -132,7 +135,16 @@ export function createRedisStore (client: RedisClient, prefix: string): SessionS
     acquireLock: (id, owner, leaseMs) => run('lock', async () => (await r.set(keys.lock(id), owner, 'PX', leaseMs, 'NX')) === 'OK'),
     renewLock: (id, owner, leaseMs) => run('lock', async () => (await r.bffLockRenew(keys.lock(id), owner, leaseMs)) === 1),
     releaseLock: (id, owner) => run('lock', async () => { await r.bffLockRelease(keys.lock(id), owner) }),
-    ping: () => run('ping', async () => { await (client instanceof Cluster ? client.nodes('master')[0]?.ping() : client.ping()) }),
+    ping: () => run('ping', async () => {
+      if (!(client instanceof Cluster)) {
+        await client.ping()
+        return
+      }
+      // Every master: each holds a share of the sessions. None known yet is not ready.
+      const masters = client.nodes('master')
+      if (masters.length === 0) throw new Error('no cluster master is known yet')
+      await Promise.all(masters.map((m) => m.ping()))
+    }),
     close: async () => {
       try {
         await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())])

@@ -34,7 +34,7 @@ export interface SessionStore {
   replaceSession (id: string, record: SessionRecord, expectedVer: number): Promise<ReplaceResult>
   /** Deletes the session (only if still at `expectedVer`, when given). True when it was deleted. */
   deleteSession (id: string, openId: string, expectedVer?: number): Promise<boolean>
-  /** Ids of the user's live sessions, freshest (latest created) first. */
+  /** Ids of the user's live sessions, latest expiring first (in practice the latest login). */
   userSessions (openId: string): Promise<string[]>
 
   /** The refresh lock: SET NX with a lease, owned by `owner`. */

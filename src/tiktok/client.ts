@@ -41,9 +41,16 @@ export interface TikTokClient {
 
 interface RawAnswer { status: number, headers: Record<string, string | string[] | undefined>, json: unknown }
 
+// TikTok's log_id is passed on in the x-tiktok-log-id header and logged: one that could not be
+// a header value (CR/LF, NUL, non-ASCII: header injection, or Node refusing the answer with a
+// 500) or that is absurdly long is dropped. Any other non-empty string is tolerated (tiktok-api.md §5).
+export function safeLogId (v: unknown): string | undefined {
+  return typeof v === 'string' && /^[\x21-\x7e]{1,128}$/.test(v) ? v : undefined
+}
+
 function headerLogId (headers: RawAnswer['headers']): string | undefined {
   const v = headers['x-tt-logid']
-  return Array.isArray(v) ? v[0] : v
+  return safeLogId(Array.isArray(v) ? v[0] : v)
 }
 
 function outcomeOf (err: unknown): CallOutcome {
@@ -64,14 +71,15 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
       const res = await request(base + path, { ...init, dispatcher: agent, signal: AbortSignal.timeout(opts.timeoutMs) })
       const text = await res.body.text()
       const logId = headerLogId(res.headers)
+      // Before parsing: a 429 is TikTok's limit whatever its body (it may not be JSON).
+      if (res.statusCode === 429) {
+        throw new AppError('rate_limit_exceeded', 'TikTok\'s rate limit was hit; retry later.', { retryAfter: retryAfterSeconds(res.headers), tiktokLogId: logId })
+      }
       let json: unknown
       try {
         json = text === '' ? {} : JSON.parse(text)
       } catch {
         throw upstreamError(`TikTok answered HTTP ${res.statusCode} with a body that is not JSON.`, logId)
-      }
-      if (res.statusCode === 429) {
-        throw new AppError('rate_limit_exceeded', 'TikTok\'s rate limit was hit; retry later.', { retryAfter: retryAfterSeconds(res.headers), tiktokLogId: logId })
       }
       if (res.statusCode >= 500) throw upstreamError(`TikTok answered HTTP ${res.statusCode}.`, logId)
       const value = parse({ status: res.statusCode, headers: res.headers, json })
@@ -98,7 +106,7 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
   function parseToken (res: RawAnswer): TokenSet {
     const logId = headerLogId(res.headers)
     if (checkOAuthError.Check(res.json)) {
-      throw new TikTokOAuthError(res.json.error, res.json.error_description ?? '', res.json.log_id ?? logId)
+      throw new TikTokOAuthError(res.json.error, res.json.error_description ?? '', safeLogId(res.json.log_id) ?? logId)
     }
     if (!checkToken.Check(res.json)) throw upstreamError(`TikTok's token endpoint answered HTTP ${res.status} with an unexpected body.`, logId)
     const t = res.json
@@ -120,7 +128,7 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
     async revoke (accessToken) {
       const body = new URLSearchParams({ client_key: opts.clientKey, client_secret: opts.clientSecret, token: accessToken }).toString()
       await call('revoke', '/v2/oauth/revoke/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, (res) => {
-        if (checkOAuthError.Check(res.json)) throw new TikTokOAuthError(res.json.error, res.json.error_description ?? '', res.json.log_id)
+        if (checkOAuthError.Check(res.json)) throw new TikTokOAuthError(res.json.error, res.json.error_description ?? '', safeLogId(res.json.log_id))
       })
     },
     userInfo: (accessToken, fields) =>
@@ -136,7 +144,7 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
 function parseUserInfo (res: RawAnswer): UserInfo {
   const headerId = headerLogId(res.headers)
   if (!checkUserInfo.Check(res.json)) throw upstreamError(`TikTok's user info answered HTTP ${res.status} with an unexpected body.`, headerId)
-  const logId = res.json.error.log_id ?? headerId
+  const logId = safeLogId(res.json.error.log_id) ?? headerId
   if (res.json.error.code !== 'ok') throw new TikTokApiError(res.json.error.code, logId)
   const user = res.json.data?.user
   if (user === undefined || res.status !== 200) throw upstreamError('TikTok\'s user info answered without a user.', logId)

@@ -20,7 +20,7 @@ t.test('login redirects to TikTok with client_key, our own state and hex S256 PK
   t.not(url.searchParams.get('code_challenge'), challenge, 'never the app\'s own challenge')
   t.equal(url.searchParams.get('code_challenge_method'), 'S256')
   t.not(url.searchParams.get('state'), 'app-state', 'TikTok gets this service\'s state, not the app\'s')
-  const keys = await ctx.keys()
+  const keys = await ctx.dataKeys()
   t.equal(keys.length, 1, 'one pending login stored')
   const ttl = await ctx.redis.pttl(keys[0] as string)
   t.ok(ttl > 0 && ttl <= 600_000, 'pending login expires within 10 minutes')
@@ -47,7 +47,7 @@ t.test('bad login requests: 400 envelope, no redirect, nothing stored', async (t
   const missing = await ctx.app.inject({ url: '/auth/tiktok/login', query: { code_challenge: challenge } })
   t.equal(missing.statusCode, 400)
   t.match(missing.json().error.message, /redirect_uri/)
-  t.same(await ctx.keys(), [], 'nothing stored')
+  t.same(await ctx.dataKeys(), [], 'nothing stored')
   t.equal(ctx.emulator.controls.counts.authorize, 0)
 })
 
@@ -75,7 +75,7 @@ t.test('callback: state is single use, even under concurrent replay', async (t) 
 
 t.test('callback without, or with an unknown, state: 400 and no redirect', async (t) => {
   const ctx = await build(t)
-  for (const query of [{ code: 'x' }, { code: 'x', state: 'forged' }, { error: 'access_denied', error_description: 'no' }]) {
+  for (const query of [{ code: 'x' }, { code: 'x', state: 'forged' }, { error: 'access_denied', error_description: 'no' }] as Array<Record<string, string>>) {
     const res = await ctx.app.inject({ url: '/auth/tiktok/callback', query })
     t.equal(res.statusCode, 400)
     t.notOk(res.headers.location)
@@ -94,7 +94,7 @@ t.test('the user declined: back to the app with TikTok\'s error and the app\'s s
   t.equal(back.searchParams.get('error_description'), 'The user denied the request')
   t.equal(back.searchParams.get('state'), 'app-state')
   t.notOk(back.searchParams.has('code'))
-  t.same(await ctx.keys(), [], 'nothing stored')
+  t.same(await ctx.dataKeys(), [], 'nothing stored')
 })
 
 t.test('TikTok refuses the code at the callback: the app hears why', async (t) => {
@@ -112,7 +112,7 @@ t.test('handoff: works once, only with the right verifier; a wrong verifier burn
   const { pkce, state, code } = await startLogin(ctx)
   const cb = await ctx.app.inject({ url: '/auth/tiktok/callback', query: { code, state } })
   const handoff = new URL(cb.headers.location as string).searchParams.get('code') as string
-  const handoffKey = (await ctx.keys()).find((k) => k.includes('handoff'))
+  const handoffKey = (await ctx.dataKeys()).find((k) => k.includes('handoff'))
   t.ok(handoffKey, 'handoff stored')
   const ttl = await ctx.redis.pttl(handoffKey as string)
   t.ok(ttl > 0 && ttl <= 60_000, 'handoff expires within 60 s')
@@ -122,7 +122,7 @@ t.test('handoff: works once, only with the right verifier; a wrong verifier burn
   t.equal(wrong.json().error.code, 'invalid_params')
   const right = await ctx.app.inject({ method: 'POST', url: '/auth/session', payload: { code: handoff, code_verifier: pkce.verifier } })
   t.equal(right.statusCode, 400, 'the wrong verifier burnt the code')
-  t.same(await ctx.keys(), [], 'no session was created')
+  t.same(await ctx.dataKeys(), [], 'no session was created')
 })
 
 t.test('handoff redeemed: 201 session; a replay is 400', async (t) => {

@@ -22,6 +22,7 @@ const Redirect = (description: string) => Type.Null({ description })
 
 const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/auth/tiktok/login', {
+    config: { rateLimit: app.rateLimits.auth },
     schema: {
       tags: ['login'],
       operationId: 'startLogin',
@@ -37,6 +38,7 @@ const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/auth/tiktok/callback', {
+    config: { rateLimit: app.rateLimits.auth },
     schema: {
       tags: ['login'],
       operationId: 'loginCallback',

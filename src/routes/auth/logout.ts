@@ -9,6 +9,7 @@ const LogoutBody = Type.Union([
 
 const logoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/auth/logout', {
+    config: { rateLimit: app.rateLimits.auth },
     schema: {
       tags: ['session'],
       operationId: 'logout',

@@ -14,6 +14,7 @@ const ExchangeBody = Type.Object({
 
 const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/auth/session', {
+    config: { rateLimit: app.rateLimits.auth },
     schema: {
       tags: ['login'],
       operationId: 'createSession',
@@ -29,6 +30,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/auth/tiktok/exchange', {
+    config: { rateLimit: app.rateLimits.auth },
     schema: {
       tags: ['login'],
       operationId: 'exchangeNativeCode',

@@ -29,6 +29,7 @@ const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: st
   })
 
   app.post('/internal/introspect', {
+    config: { rateLimit: app.rateLimits.internal },
     schema: {
       tags: ['internal'],
       operationId: 'introspect',
@@ -46,6 +47,7 @@ const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: st
   })
 
   app.get('/internal/users/:open_id', {
+    config: { rateLimit: app.rateLimits.internal },
     schema: {
       tags: ['internal'],
       operationId: 'getUser',

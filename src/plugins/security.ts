@@ -1,0 +1,100 @@
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import fp from 'fastify-plugin'
+import helmet from '@fastify/helmet'
+import type { ConnectionError, FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { fail, newLogId } from '../envelope.js'
+import { AppError, type ErrorCode } from '../errors.js'
+
+// The HTTP edge (docs/security.md): security headers on every answer, and the envelope for
+// what Node refuses before Fastify routes it (contract §3: no framework-default body ever).
+//
+// Headers (@fastify/helmet, OWASP ASVS V14.4): the JSON API gets a CSP that allows nothing
+// (an answer opened as a page can run, load or frame nothing), nosniff, no-referrer (codes in
+// URLs never leave in a Referer), X-Frame-Options DENY, COOP/CORP same-origin, HSTS. The HTML
+// routes set their own CSP, which replaces this one (Fastify's reply headers win over the raw
+// headers helmet sets): /docs by @fastify/swagger-ui's `staticCSP`, /demo/ in its handler.
+// No CORS plugin: no answer carries Access-Control-Allow-Origin, and a preflight is a 404.
+
+const API_CSP = { 'default-src': ["'none'"], 'base-uri': ["'none'"], 'form-action': ["'none'"], 'frame-ancestors': ["'none'"] }
+
+/** A complete HTTP/1.1 answer carrying the envelope, for sockets Fastify never saw. */
+function rawAnswer (status: number, code: ErrorCode, message: string, logId: string): { head: Record<string, string>, body: string } {
+  const body = JSON.stringify(fail(code, message, logId))
+  return {
+    head: {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-log-id': logId,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      connection: 'close'
+    },
+    body
+  }
+}
+
+function writeToSocket (socket: Duplex, status: number, code: ErrorCode, message: string, logId: string): void {
+  const { head, body } = rawAnswer(status, code, message, logId)
+  const lines = Object.entries(head).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines}\r\n${body}`)
+}
+
+function logRefusal (log: FastifyBaseLogger, logId: string, status: number, reason: string): void {
+  // Only the reason: the raw packet Node keeps on the error may hold an Authorization header.
+  log.info({ log_id: logId, status, reason }, 'request refused before routing')
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's parser refused the request (malformed request line or
+ * header, conflicting lengths, headers over the size limit, too slow). Answers the envelope.
+ */
+export function clientErrorHandler (this: FastifyInstance, err: ConnectionError, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  // Never write into the middle of an answer already under way on this connection (as Node does).
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+  const message = status === 408 ? 'The request did not arrive in time.' : status === 431 ? 'The request headers are too large.' : 'The request is malformed.'
+  const logId = newLogId()
+  logRefusal(this.log, logId, status, String(err.code ?? 'client_error'))
+  if (socket.writable && inFlight?.headersSent !== true) writeToSocket(socket, status, 'invalid_params', message, logId)
+  socket.destroy()
+}
+
+export default fp(async function security (app: FastifyInstance) {
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+    xFrameOptions: { action: 'deny' }
+  })
+
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an
+  // empty body (src/app.ts turns requireHostHeader off so it reaches this hook instead).
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new AppError('invalid_params', 'The Host header is required (HTTP/1.1).')
+    }
+  })
+
+  // Secrets (session tokens, handoff codes) travel in JSON answers: none is ever stored by a
+  // cache unless its route says otherwise (/me: private, no-cache; /docs assets).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = String(reply.getHeader('content-type') ?? '')
+    if (!reply.hasHeader('cache-control') && type.startsWith('application/json')) reply.header('cache-control', 'no-store')
+    return payload
+  })
+
+  // What Node would answer by itself, with an empty body: an unknown `Expect` (417) and CONNECT
+  // (the socket just closed). Both get the envelope.
+  app.server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const logId = newLogId()
+    logRefusal(app.log, logId, 417, 'expectation')
+    const { head, body } = rawAnswer(417, 'invalid_params', 'Only "Expect: 100-continue" is supported.', logId)
+    res.writeHead(417, head).end(body)
+  })
+  app.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const logId = newLogId()
+    logRefusal(app.log, logId, 404, 'connect')
+    socket.on('error', () => {})
+    writeToSocket(socket, 404, 'not_found', `No such route: CONNECT ${String(req.url).slice(0, 200)}.`, logId)
+  })
+}, { name: 'security', dependencies: ['error-handler'] })
