@@ -27,7 +27,7 @@ const EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
   upstream_timeout: 'TikTok did not answer in time.'
 }
 
-export function ErrorEnvelope (codes: readonly ErrorCode[]) {
+export function ErrorEnvelope (codes: readonly ErrorCode[], exampleMessage?: string) {
   const first = codes[0] ?? 'internal_error'
   return Type.Object({
     data: Type.Object({}, { additionalProperties: false }),
@@ -39,8 +39,14 @@ export function ErrorEnvelope (codes: readonly ErrorCode[]) {
   }, {
     additionalProperties: false,
     description: codes.map((c) => `\`${c}\``).join(', '),
-    examples: [{ data: {}, error: { code: first, message: EXAMPLE_MESSAGES[first], log_id: LOG_ID_EXAMPLE } }]
+    examples: [{ data: {}, error: { code: first, message: exampleMessage ?? EXAMPLE_MESSAGES[first], log_id: LOG_ID_EXAMPLE } }]
   })
+}
+
+/** Routes with a JSON body also answer 413 (too large) and 415 (not JSON), as invalid_params. */
+export const BODY_ERRORS: Record<number, TSchema> = {
+  413: ErrorEnvelope(['invalid_params'], 'The request body is too large.'),
+  415: ErrorEnvelope(['invalid_params'], 'The request body must be application/json.')
 }
 
 /** The error responses of a route, grouped by HTTP status, each with an example envelope. */

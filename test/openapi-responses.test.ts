@@ -97,6 +97,12 @@ async function healthyService (t: Parameters<typeof build>[0], hit: ReturnType<t
   await hit(ctx, { url: `/internal/users/${SOMCHAI.open_id}?fields=username`, headers: auth(INTERNAL) })
   await hit(ctx, { method: 'POST', url: '/auth/logout', headers: auth(token) })
 
+  for (const url of ['/auth/session', '/auth/tiktok/exchange', '/auth/logout', '/internal/introspect']) {
+    const headers = url.startsWith('/internal') ? auth(INTERNAL) : {}
+    await hit(ctx, { method: 'POST', url, headers: { ...headers, 'content-type': 'text/plain' }, payload: 'code=x' })
+    await hit(ctx, { method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify({ code: 'x'.repeat(20_000) }) })
+  }
+
   const again = await login(ctx)
   ctx.emulator.controls.setDelay('user_info', 1500)
   await hit(ctx, { url: '/me', headers: auth(again.token) })

@@ -620,6 +620,70 @@ export interface operations {
                     };
                 };
             };
+            /** @description `invalid_params` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body is too large.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body must be application/json.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -788,6 +852,70 @@ export interface operations {
                      *       "error": {
                      *         "code": "invalid_params",
                      *         "message": "Unknown field(s) in fields: \"email\".",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body is too large.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body must be application/json.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -977,7 +1105,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @description true: end every session of this user, on every instance. */
@@ -1063,6 +1191,70 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "access_token_invalid";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body is too large.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body must be application/json.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
                             /** @description One sentence for a developer; never a secret. */
                             message: string;
                             /**
@@ -2063,6 +2255,70 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "access_token_invalid";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body is too large.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body must be application/json.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
                             /** @description One sentence for a developer; never a secret. */
                             message: string;
                             /**

@@ -38,6 +38,17 @@ export default fp(async function swagger (app: FastifyInstance, opts: { config: 
           internalApiKey: { type: 'http', scheme: 'bearer', description: 'An internal API key (INTERNAL_API_KEYS).' }
         }
       }
+    },
+    // @fastify/swagger marks every request body required; a body schema that also accepts
+    // `null` (POST /auth/logout) is optional, as Fastify lets such a request through.
+    transformObject: (doc) => {
+      if (!('openapiObject' in doc)) return doc.swaggerObject
+      const { openapiObject } = doc
+      for (const item of Object.values(openapiObject.paths ?? {})) {
+        const body = (item as { post?: { requestBody?: { required?: boolean, content?: Record<string, { schema?: { anyOf?: Array<{ type?: string }> } }> } } }).post?.requestBody
+        if (body?.content?.['application/json']?.schema?.anyOf?.some((s) => s.type === 'null') === true) body.required = false
+      }
+      return openapiObject
     }
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true })

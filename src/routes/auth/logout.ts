@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Envelope, errorResponses } from '../../schemas.js'
+import { Envelope, errorResponses, BODY_ERRORS } from '../../schemas.js'
 import { SESSION_SECURITY, bearer } from '../bearer.js'
 
 const LogoutBody = Type.Union([
@@ -19,6 +19,7 @@ const logoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: LogoutBody,
       response: {
         200: Envelope(Type.Object({ sessions_ended: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }), 'The session(s) ended.'),
+        ...BODY_ERRORS,
         ...errorResponses('invalid_params', 'access_token_invalid', 'rate_limit_exceeded', 'service_unavailable')
       }
     }

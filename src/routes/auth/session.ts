@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Envelope, IssuedSession, errorResponses } from '../../schemas.js'
+import { Envelope, IssuedSession, errorResponses, BODY_ERRORS } from '../../schemas.js'
 
 const SessionBody = Type.Object({
   code: Type.String({ minLength: 1, maxLength: 512, description: 'The handoff code from the app\'s redirect URI.' }),
@@ -22,7 +22,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Redeem a handoff code for a session token',
       description: 'The handoff code works once: a wrong verifier, or a reused or expired code, is a 400 and burns the code.',
       body: SessionBody,
-      response: { 201: Envelope(IssuedSession, 'A new session.'), ...errorResponses('invalid_params', 'rate_limit_exceeded', 'service_unavailable') }
+      response: { 201: Envelope(IssuedSession, 'A new session.'), ...BODY_ERRORS, ...errorResponses('invalid_params', 'rate_limit_exceeded', 'service_unavailable') }
     }
   }, async (request, reply) => {
     const session = await app.bff.login.redeem(request.body)
@@ -38,7 +38,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Exchange a code from TikTok\'s native Login Kit',
       description: 'For iOS/Android apps that ran TikTok\'s Login Kit: exchanges the code at TikTok and answers like POST /auth/session. TikTok\'s refusal of the code is a 400.',
       body: ExchangeBody,
-      response: { 201: Envelope(IssuedSession, 'A new session.'), ...errorResponses('invalid_params', 'rate_limit_exceeded', 'upstream_error', 'service_unavailable', 'upstream_timeout') }
+      response: { 201: Envelope(IssuedSession, 'A new session.'), ...BODY_ERRORS, ...errorResponses('invalid_params', 'rate_limit_exceeded', 'upstream_error', 'service_unavailable', 'upstream_timeout') }
     }
   }, async (request, reply) => {
     const session = await app.bff.login.exchange(request.body)

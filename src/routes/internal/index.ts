@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Envelope, FieldsParam, User, errorResponses } from '../../schemas.js'
+import { Envelope, FieldsParam, User, errorResponses, BODY_ERRORS } from '../../schemas.js'
 import { INTERNAL_SECURITY, bearer } from '../bearer.js'
 import { notFound, tokenInvalid } from '../../errors.js'
 import { digest } from '../../session/keys.js'
@@ -36,7 +36,7 @@ const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: st
       summary: 'Is this session token live?',
       security: INTERNAL_SECURITY,
       body: Type.Object({ token: Type.String({ maxLength: 1024, description: 'A session token issued by this service.' }) }, { additionalProperties: false }),
-      response: { 200: Envelope(Introspection, 'The token\'s state.'), ...errorResponses('invalid_params', 'access_token_invalid', 'rate_limit_exceeded', 'service_unavailable') }
+      response: { 200: Envelope(Introspection, 'The token\'s state.'), ...BODY_ERRORS, ...errorResponses('invalid_params', 'access_token_invalid', 'rate_limit_exceeded', 'service_unavailable') }
     }
   }, async (request) => {
     const record = request.body.token === '' ? null : await app.bff.sessions.find(digest(request.body.token))
