@@ -24,7 +24,7 @@ process.on('exit', () => { for (const c of running) c.kill('SIGKILL') })
 /** Starts a server script (TypeScript, through tsx) and waits for its `{"url":…}` line. */
 export async function startServer (script: string, env: Record<string, string>, waitFor: 'json-line' | 'health' = 'json-line', fixedPort?: number): Promise<Proc> {
   const port = fixedPort ?? await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, script.endsWith('.js') ? [script] : ['--import', 'tsx', script], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', waitFor === 'json-line' ? 'pipe' : 'ignore', 'inherit']
   })

@@ -51,8 +51,12 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   for (const w of config.warnings) app.log.warn(w)
 
-  app.addHook('onRequest', async (request, reply) => { reply.header('x-log-id', request.id) })
-  app.addHook('onResponse', async (request, reply) => {
+  // Per-request hooks are callback-style: no promise per hook on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-log-id', request.id)
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info({
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
@@ -61,6 +65,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
       ms: Math.round(reply.elapsedTime * 100) / 100,
       ...(request.tiktokLogId === undefined ? {} : { tiktok_log_id: request.tiktokLogId })
     }, 'request')
+    done()
   })
 
   const metrics = createMetrics()

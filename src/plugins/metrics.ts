@@ -55,8 +55,9 @@ export function createMetrics (): Metrics {
 
 export default fp(async function metricsPlugin (app: FastifyInstance, opts: { metrics: Metrics }) {
   const m = opts.metrics
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     m.observeHttp({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    done()
   })
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(m.registry.contentType)

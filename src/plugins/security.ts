@@ -69,18 +69,19 @@ export default fp(async function security (app: FastifyInstance) {
 
   // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an
   // empty body (src/app.ts turns requireHostHeader off so it reaches this hook instead).
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new AppError('invalid_params', 'The Host header is required (HTTP/1.1).')
+      done(new AppError('invalid_params', 'The Host header is required (HTTP/1.1).'))
+      return
     }
+    done()
   })
 
   // Secrets (session tokens, handoff codes) travel in JSON answers: none is ever stored by a
   // cache unless its route says otherwise (/me: private, no-cache; /docs assets).
-  app.addHook('onSend', async (_request, reply, payload) => {
-    const type = String(reply.getHeader('content-type') ?? '')
-    if (!reply.hasHeader('cache-control') && type.startsWith('application/json')) reply.header('cache-control', 'no-store')
-    return payload
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (!reply.hasHeader('cache-control') && String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('cache-control', 'no-store')
+    done(null, payload)
   })
 
   // What Node would answer by itself, with an empty body: an unknown `Expect` (417) and CONNECT

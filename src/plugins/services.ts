@@ -53,24 +53,29 @@ export default fp(async function services (app: FastifyInstance, opts: ServicesO
 
   // @fastify/oauth2 (simple-oauth2) builds the authorize URL with TikTok's `client_key`
   // naming and comma-separated scopes. The code exchange does not go through it: see README.
-  await app.register(fastifyOauth2, {
-    name: 'tiktokOAuth2',
-    credentials: {
-      client: { id: config.tiktok.clientKey, secret: config.tiktok.clientSecret, idParamName: 'client_key' },
-      auth: {
-        authorizeHost: config.tiktok.authBaseUrl,
-        authorizePath: '/v2/auth/authorize/',
-        tokenHost: config.tiktok.apiBaseUrl,
-        tokenPath: '/v2/oauth/token/'
+  // Registered in a child context of its own: the plugin adds @fastify/cookie, whose hooks
+  // would otherwise run on every request of every route (they showed in /me's CPU profile).
+  let oauth2: { authorizeURL (p: Record<string, string>): string } | undefined
+  await app.register(async (child) => {
+    await child.register(fastifyOauth2, {
+      name: 'tiktokOAuth2',
+      credentials: {
+        client: { id: config.tiktok.clientKey, secret: config.tiktok.clientSecret, idParamName: 'client_key' },
+        auth: {
+          authorizeHost: config.tiktok.authBaseUrl,
+          authorizePath: '/v2/auth/authorize/',
+          tokenHost: config.tiktok.apiBaseUrl,
+          tokenPath: '/v2/oauth/token/'
+        },
+        options: { authorizationMethod: 'body' }
       },
-      options: { authorizationMethod: 'body' }
-    },
-    callbackUri: config.callbackUrl,
-    scope: [...config.tiktok.scopes]
+      callbackUri: config.callbackUrl,
+      scope: [...config.tiktok.scopes]
+    })
+    // `oauth2` is the plugin's simple-oauth2 AuthorizationCode (present at run time, not in its types).
+    oauth2 = (child as unknown as { tiktokOAuth2: { oauth2: NonNullable<typeof oauth2> } }).tiktokOAuth2.oauth2
   })
-  // `oauth2` is the plugin's simple-oauth2 AuthorizationCode (present at run time, not in its types).
-  const { oauth2 } = (app as unknown as { tiktokOAuth2: { oauth2: { authorizeURL (p: Record<string, string>): string } } }).tiktokOAuth2
-  const authorizeUrl: AuthorizeUrl = (p) => oauth2.authorizeURL({ ...p, scope: p.scope.join(',') })
+  const authorizeUrl: AuthorizeUrl = (p) => (oauth2 as NonNullable<typeof oauth2>).authorizeURL({ ...p, scope: p.scope.join(',') })
 
   const cipher = createTokenCipher(config.encryptionKeys)
   const tiktok = createTikTokClient({

@@ -51,11 +51,13 @@ export default fp(async function overloadGuard (app: FastifyInstance) {
 
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onRequest', async () => {
-    if (closing) throw new AppError('service_unavailable', 'The service is shutting down; retry shortly.', { retryAfter: SHUTDOWN_RETRY_AFTER_SECONDS })
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (closing) done(new AppError('service_unavailable', 'The service is shutting down; retry shortly.', { retryAfter: SHUTDOWN_RETRY_AFTER_SECONDS }))
+    else done()
   })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 }, { name: 'under-pressure', dependencies: ['error-handler'] })
 
