@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici'
+import { EventEmitter } from 'node:events'
+import { Pool } from 'undici'
 import { AppError, upstreamError } from '../errors.js'
 import { checkOAuthError, checkToken, checkUserInfo } from './schemas.js'
 import { TikTokApiError, TikTokOAuthError, retryAfterSeconds, transportError, type TikTokEndpoint } from './errors.js'
@@ -61,14 +62,20 @@ function outcomeOf (err: unknown): CallOutcome {
 }
 
 export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 })
-  const base = opts.apiBaseUrl
+  // Every TikTok API endpoint lives on one origin: one keep-alive pool.
+  const api = new URL(opts.apiBaseUrl)
+  const pool = new Pool(api.origin, { keepAliveTimeout: 30_000, connections: 128, pipelining: 1 })
+  const prefix = api.pathname.replace(/\/+$/, '')
   const onCall = opts.onCall ?? (() => {})
 
   async function call<T> (endpoint: TikTokEndpoint, path: string, init: { method: 'GET' | 'POST', headers: Record<string, string>, body?: string }, parse: (res: RawAnswer) => T): Promise<T> {
     const started = performance.now()
+    // The total budget, headers and body included. undici takes an EventEmitter as the abort
+    // signal: cheaper per call than AbortSignal.timeout's EventTarget (/me's CPU profile).
+    const budget = new EventEmitter()
+    const timer = setTimeout(() => budget.emit('abort'), opts.timeoutMs)
     try {
-      const res = await request(base + path, { ...init, dispatcher: agent, signal: AbortSignal.timeout(opts.timeoutMs) })
+      const res = await pool.request({ ...init, path: prefix + path, signal: budget })
       const text = await res.body.text()
       const logId = headerLogId(res.headers)
       // Before parsing: a 429 is TikTok's limit whatever its body (it may not be JSON).
@@ -89,6 +96,8 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
       const mapped = err instanceof TikTokOAuthError || err instanceof TikTokApiError ? err : transportError(err)
       onCall(endpoint, outcomeOf(mapped), (performance.now() - started) / 1000)
       throw mapped
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -137,7 +146,7 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
         method: 'GET',
         headers: { authorization: `Bearer ${accessToken}` }
       }, parseUserInfo),
-    close: () => agent.close()
+    close: () => pool.close()
   }
 }
 
