@@ -40,8 +40,9 @@ const scopesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Envelope(Type.Object({ scopes: Type.Array(ScopeItem) }, { additionalProperties: false }), 'The scopes.'), ...errorResponses('rate_limit_exceeded') }
     }
   }, async (request, reply) => {
-    reply.header('vary', 'Accept-Language').header('content-language', prefersThai(request.headers['accept-language']) ? 'th' : 'en')
-    return { data: prefersThai(request.headers['accept-language']) ? thai : english, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
+    const th = prefersThai(request.headers['accept-language'])
+    reply.header('vary', 'Accept-Language').header('content-language', th ? 'th' : 'en')
+    return { data: th ? thai : english, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
   })
 }
 
