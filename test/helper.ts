@@ -51,6 +51,18 @@ export function captureLogs (): { logger: pino.Logger, lines: string[] } {
   return { logger: pino({ level: 'info' }, stream), lines }
 }
 
+/** Every key under a prefix (SCAN, never KEYS): what one test wrote. */
+export async function keysUnder (redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = []
+  let cursor = '0'
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    cursor = next
+    found.push(...batch)
+  } while (cursor !== '0')
+  return found
+}
+
 export interface Ctx {
   app: FastifyInstance
   config: Config
@@ -73,16 +85,7 @@ export async function build (t: Teardownable, opts: { env?: Record<string, strin
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
   await redis.connect()
   const prefix = config.store.keyPrefix
-  const keys = async (): Promise<string[]> => {
-    const found: string[] = []
-    let cursor = '0'
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      found.push(...batch)
-    } while (cursor !== '0')
-    return found
-  }
+  const keys = (): Promise<string[]> => keysUnder(redis, prefix)
   t.teardown(async () => {
     await app.close()
     const left = await keys()

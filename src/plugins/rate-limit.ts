@@ -1,10 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import fastifyRateLimit, { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor, type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config/index.js'
 import { AppError } from '../errors.js'
-import { bearer } from '../routes/bearer.js'
+import { bearer, createInternalKeyMatcher } from '../routes/bearer.js'
 import { createKeys, digest } from '../session/keys.js'
 import type { RedisClient } from '../session/redis-store.js'
 
@@ -83,14 +82,6 @@ export function createRedisLimitStore (redis: RedisClient, namespace: string, lo
   return RedisLimitStore
 }
 
-/** The name of the internal API key presented, compared in constant time (as the routes do). */
-function internalKeyName (keys: ReadonlyArray<{ name: string, hash: Buffer }>, request: FastifyRequest): string {
-  const presented = createHash('sha256').update(bearer(request) ?? '').digest()
-  let name = ''
-  for (const k of keys) if (timingSafeEqual(k.hash, presented) && name === '') name = k.name
-  return name
-}
-
 export default fp(async function rateLimit (app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts
   const redis = app.bff.redis
@@ -105,7 +96,7 @@ export default fp(async function rateLimit (app: FastifyInstance, opts: { config
     }
   })
 
-  const keys = config.internalApiKeys.map((k) => ({ name: k.name, hash: createHash('sha256').update(k.secret).digest() }))
+  const internalKey = createInternalKeyMatcher(config.internalApiKeys)
   const limit = (max: number, keyGenerator: (request: FastifyRequest) => string): RateLimitOptions | false =>
     max === 0 ? false : { max, timeWindow: WINDOW_MS, keyGenerator }
   const limits: RateLimits = {
@@ -114,7 +105,7 @@ export default fp(async function rateLimit (app: FastifyInstance, opts: { config
       const token = bearer(request)
       return token === undefined ? `me:ip:${normalizeIP(request.ip)}` : `me:${digest(token)}`
     }),
-    internal: limit(config.rateLimit.internal, (request) => `internal:${internalKeyName(keys, request)}`)
+    internal: limit(config.rateLimit.internal, (request) => `internal:${internalKey(request) ?? ''}`)
   }
   app.decorate('rateLimits', limits)
 }, { name: 'rate-limit', dependencies: ['services'] })

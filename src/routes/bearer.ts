@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 
 /** The credentials of `Authorization: Bearer <token>`, or undefined. */
@@ -10,3 +11,18 @@ export function bearer (request: FastifyRequest): string | undefined {
 
 export const SESSION_SECURITY = [{ sessionToken: [] }]
 export const INTERNAL_SECURITY = [{ internalApiKey: [] }]
+
+/**
+ * Which configured internal API key a request presents, or undefined. The SHA-256 of the
+ * presented key is compared in constant time against every key's (equal lengths, no early
+ * exit), so timing tells neither the length nor which key matched.
+ */
+export function createInternalKeyMatcher (keys: ReadonlyArray<{ name: string, secret: string }>): (request: FastifyRequest) => string | undefined {
+  const hashed = keys.map((k) => ({ name: k.name, hash: createHash('sha256').update(k.secret).digest() }))
+  return (request) => {
+    const presented = createHash('sha256').update(bearer(request) ?? '').digest()
+    let name: string | undefined
+    for (const k of hashed) if (timingSafeEqual(k.hash, presented) && name === undefined) name = k.name
+    return name
+  }
+}

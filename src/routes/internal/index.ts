@@ -1,7 +1,6 @@
-import { timingSafeEqual, createHash } from 'node:crypto'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Envelope, FieldsParam, User, errorResponses, BODY_ERRORS } from '../../schemas.js'
-import { INTERNAL_SECURITY, bearer } from '../bearer.js'
+import { INTERNAL_SECURITY, createInternalKeyMatcher } from '../bearer.js'
 import { notFound, tokenInvalid } from '../../errors.js'
 import { digest } from '../../session/keys.js'
 
@@ -18,12 +17,10 @@ const Introspection = Type.Object({
 }, { additionalProperties: false, description: 'RFC 7662 in spirit: exactly { active: false } for anything that is not a live session.' })
 
 const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: string, secret: string }> }> = async (app, opts) => {
-  const keys = opts.keys.map((k) => ({ name: k.name, hash: createHash('sha256').update(k.secret).digest() }))
+  const internalKey = createInternalKeyMatcher(opts.keys)
 
   app.addHook('onRequest', async (request) => {
-    const presented = createHash('sha256').update(bearer(request) ?? '').digest()
-    let caller: string | undefined
-    for (const k of keys) if (timingSafeEqual(k.hash, presented) && caller === undefined) caller = k.name
+    const caller = internalKey(request)
     if (caller === undefined) throw tokenInvalid('A valid internal API key is required: Authorization: Bearer <key>.')
     request.log = request.log.child({ caller })
   })
