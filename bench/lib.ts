@@ -4,6 +4,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { createHash, randomBytes } from 'node:crypto'
 
 export async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -21,10 +22,13 @@ export interface Proc { child: ChildProcess, url: string, stop (): Promise<void>
 const running = new Set<ChildProcess>()
 process.on('exit', () => { for (const c of running) c.kill('SIGKILL') })
 
-/** Starts a server script (TypeScript, through tsx) and waits for its `{"url":…}` line. */
-export async function startServer (script: string, env: Record<string, string>, waitFor: 'json-line' | 'health' = 'json-line', fixedPort?: number): Promise<Proc> {
+/**
+ * Starts a server script (TypeScript through tsx, or compiled .js) and waits for its
+ * `{"url":…}` line or, with 'health', for its /health/live to answer.
+ */
+export async function startServer (script: string, env: Record<string, string>, waitFor: 'json-line' | 'health' = 'json-line', fixedPort?: number, execArgv: string[] = []): Promise<Proc> {
   const port = fixedPort ?? await freePort()
-  const child = spawn(process.execPath, script.endsWith('.js') ? [script] : ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...execArgv, ...(script.endsWith('.js') ? [script] : ['--import', 'tsx', script])], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', waitFor === 'json-line' ? 'pipe' : 'ignore', 'inherit']
   })
@@ -109,4 +113,69 @@ export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? s[mid] as number : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+// The service under test, and how each scenario gets its credentials.
+
+export const FIELDS = 'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name,bio_description,profile_deep_link,is_verified,username,follower_count,following_count,likes_count,video_count'
+export const PREFIX = 'bench:'
+export const APP = 'https://bench.example.com/cb'
+const SCOPES = ['user.info.basic', 'user.info.profile', 'user.info.stats']
+
+async function json<T> (url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init)
+  return await res.json() as T
+}
+
+async function control<T> (upstream: string, body: object): Promise<T> {
+  return await json<T>(`${upstream}/__emulator/controls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+}
+
+/** A TikTok access token for all scopes, straight from the emulator (the direct scenario). */
+export async function directToken (upstream: string): Promise<string> {
+  const { code } = await control<{ code: string }>(upstream, { action: 'issueCode', scopes: SCOPES, redirectUri: APP })
+  const form = new URLSearchParams({ client_key: 'emulator-client-key', client_secret: 'emulator-client-secret', code, grant_type: 'authorization_code', redirect_uri: APP })
+  const t = await json<{ access_token: string }>(`${upstream}/v2/oauth/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() })
+  return t.access_token
+}
+
+/** A session token of the service, through its real login: authorize, callback, handoff exchange. */
+export async function serviceLogin (service: string, upstream: string): Promise<string> {
+  const verifier = randomBytes(32).toString('base64url')
+  const challenge = createHash('sha256').update(verifier).digest('base64url')
+  const start = await fetch(`${service}/auth/tiktok/login?${new URLSearchParams({ redirect_uri: APP, code_challenge: challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' })
+  const authorize = new URL(start.headers.get('location') as string)
+  const { code } = await control<{ code: string }>(upstream, { action: 'issueCode', scopes: SCOPES, redirectUri: `${service}/auth/tiktok/callback`, codeChallenge: authorize.searchParams.get('code_challenge') })
+  const cb = await fetch(`${service}/auth/tiktok/callback?${new URLSearchParams({ code, state: authorize.searchParams.get('state') as string })}`, { redirect: 'manual' })
+  const handoff = new URL(cb.headers.get('location') as string).searchParams.get('code') as string
+  const session = await json<{ data: { session: { token: string } } }>(`${service}/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: handoff, code_verifier: verifier }) })
+  return session.data.session.token
+}
+
+/**
+ * The service as `npm start` runs it (dist/server.js, built first by `npm run bench`), in
+ * production mode on a Redis, with the emulator as TikTok and request logs on.
+ */
+export async function startService (redisUrl: string, upstream: string, key: string, execArgv: string[] = []): Promise<Proc> {
+  const port = await freePort()
+  return await startServer('dist/server.js', {
+    NODE_ENV: 'production',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: PREFIX,
+    TOKEN_ENCRYPTION_KEYS: key,
+    TIKTOK_CLIENT_KEY: 'emulator-client-key',
+    TIKTOK_CLIENT_SECRET: 'emulator-client-secret',
+    TIKTOK_AUTH_BASE_URL: upstream,
+    TIKTOK_API_BASE_URL: upstream,
+    APP_REDIRECT_URIS: APP,
+    LOG_LEVEL: 'info'
+  }, 'health', port, execArgv)
+}
+
+/** CPU time (user + system) a process has used, in microseconds, from /proc/<pid>/stat. */
+export function cpuMicros (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  // utime and stime are fields 14 and 15 of the line: 12 and 13 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
 }

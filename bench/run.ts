@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { Redis } from 'ioredis'
-import { freePort, load, median, startRedis, startServer, type LoadResult, type Proc } from './lib.js'
+import { FIELDS, PREFIX, directToken, load, median, serviceLogin, startRedis, startServer, startService, type LoadResult, type Proc } from './lib.js'
 
 // `npm run bench`: every server in its own process on loopback, the load generator in another;
 // 3 rounds with the scenario order rotated, medians reported, ratios measured in this one run.
@@ -13,55 +13,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1_000_000)
 const CONNECTIONS = 50
-const FIELDS = 'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name,bio_description,profile_deep_link,is_verified,username,follower_count,following_count,likes_count,video_count'
 const KEY = randomBytes(32).toString('base64')
-const PREFIX = 'bench:'
-const APP = 'https://bench.example.com/cb'
-
-async function json<T> (url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init)
-  return await res.json() as T
-}
-
-async function control<T> (upstream: string, body: object): Promise<T> {
-  return await json<T>(`${upstream}/__emulator/controls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-}
-
-async function directToken (upstream: string): Promise<string> {
-  const { code } = await control<{ code: string }>(upstream, { action: 'issueCode', scopes: ['user.info.basic', 'user.info.profile', 'user.info.stats'], redirectUri: APP })
-  const form = new URLSearchParams({ client_key: 'emulator-client-key', client_secret: 'emulator-client-secret', code, grant_type: 'authorization_code', redirect_uri: APP })
-  const t = await json<{ access_token: string }>(`${upstream}/v2/oauth/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() })
-  return t.access_token
-}
-
-async function serviceLogin (service: string, upstream: string): Promise<string> {
-  const verifier = randomBytes(32).toString('base64url')
-  const challenge = createHash('sha256').update(verifier).digest('base64url')
-  const start = await fetch(`${service}/auth/tiktok/login?${new URLSearchParams({ redirect_uri: APP, code_challenge: challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' })
-  const authorize = new URL(start.headers.get('location') as string)
-  const { code } = await control<{ code: string }>(upstream, { action: 'issueCode', scopes: ['user.info.basic', 'user.info.profile', 'user.info.stats'], redirectUri: `${service}/auth/tiktok/callback`, codeChallenge: authorize.searchParams.get('code_challenge') })
-  const cb = await fetch(`${service}/auth/tiktok/callback?${new URLSearchParams({ code, state: authorize.searchParams.get('state') as string })}`, { redirect: 'manual' })
-  const handoff = new URL(cb.headers.get('location') as string).searchParams.get('code') as string
-  const session = await json<{ data: { session: { token: string } } }>(`${service}/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: handoff, code_verifier: verifier }) })
-  return session.data.session.token
-}
-
-async function startService (redisUrl: string, upstream: string): Promise<Proc> {
-  const port = await freePort()
-  return await startServer('src/server.ts', {
-    NODE_ENV: 'production',
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: PREFIX,
-    TOKEN_ENCRYPTION_KEYS: KEY,
-    TIKTOK_CLIENT_KEY: 'emulator-client-key',
-    TIKTOK_CLIENT_SECRET: 'emulator-client-secret',
-    TIKTOK_AUTH_BASE_URL: upstream,
-    TIKTOK_API_BASE_URL: upstream,
-    APP_REDIRECT_URIS: APP,
-    LOG_LEVEL: 'info'
-  }, 'health', port)
-}
 
 async function seed (redisUrl: string, token: string, count: number): Promise<void> {
   const redis = new Redis(redisUrl)
@@ -86,8 +38,8 @@ const redisA = await startRedis()
 const redisB = await startRedis()
 const upstream = await startServer('bench/servers/upstream.ts', {})
 const hello = await startServer('bench/servers/hello.ts', {})
-const me = await startService(redisA.url, upstream.url)
-const me1m = await startService(redisB.url, upstream.url)
+const me = await startService(redisA.url, upstream.url, KEY)
+const me1m = await startService(redisB.url, upstream.url, KEY)
 const token = await serviceLogin(me.url, upstream.url)
 const token1m = await serviceLogin(me1m.url, upstream.url)
 process.stderr.write(`seeding ${SESSIONS} sessions…\n`)

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 
 /** The credentials of `Authorization: Bearer <token>`, or undefined. */
@@ -18,9 +18,9 @@ export const INTERNAL_SECURITY = [{ internalApiKey: [] }]
  * exit), so timing tells neither the length nor which key matched.
  */
 export function createInternalKeyMatcher (keys: ReadonlyArray<{ name: string, secret: string }>): (request: FastifyRequest) => string | undefined {
-  const hashed = keys.map((k) => ({ name: k.name, hash: createHash('sha256').update(k.secret).digest() }))
+  const hashed = keys.map((k) => ({ name: k.name, hash: hash('sha256', k.secret, 'buffer') }))
   return (request) => {
-    const presented = createHash('sha256').update(bearer(request) ?? '').digest()
+    const presented = hash('sha256', bearer(request) ?? '', 'buffer')
     let name: string | undefined
     for (const k of hashed) if (timingSafeEqual(k.hash, presented) && name === undefined) name = k.name
     return name

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Envelope, FieldsParam, User, errorResponses } from '../schemas.js'
@@ -8,7 +8,7 @@ const MeQuery = Type.Object({ fields: Type.Optional(FieldsParam) }, { additional
 
 /** A strong ETag over `data` only: the envelope's log_id differs on every answer. */
 export function etagOf (dataJson: string): string {
-  return `"${createHash('sha1').update(dataJson).digest('base64url')}"`
+  return `"${hash('sha1', dataJson, 'base64url')}"`
 }
 
 export function matches (ifNoneMatch: string | undefined, etag: string): boolean {

@@ -66,15 +66,26 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
     })
   }
 
-  function opens (id: string, record: SessionRecord): boolean {
+  // The access token a request opened when it authenticated, so that /me decrypts it once.
+  const opened = new WeakMap<SessionRecord, string>()
+
+  /**
+   * Opens the record's access token, or answers 401 when it cannot be opened (sealed with a key
+   * no longer in TOKEN_ENCRYPTION_KEYS). Both tokens of a record are sealed together with the
+   * same key (buildRecord), so the access token answers for the refresh token too; a refresh
+   * token that alone fails to open ends the session at its refresh (refresh.ts).
+   */
+  function openAccessToken (id: string, record: SessionRecord): string {
+    let plain = opened.get(record)
+    if (plain !== undefined) return plain
     try {
-      cipher.open(record.at, sealContext(id, 'at'))
-      cipher.open(record.rt, sealContext(id, 'rt'))
-      return true
+      plain = cipher.open(record.at, sealContext(id, 'at')).plain
     } catch (err) {
-      if (err instanceof DecryptError) return false
+      if (err instanceof DecryptError) throw tokenInvalid('This session can no longer be read; log in again.')
       throw err
     }
+    opened.set(record, plain)
+    return plain
   }
 
   return {
@@ -92,11 +103,9 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
       const id = digest(token)
       const record = await store.getSession(id).catch(storeFault)
       if (record === null || record.exp <= Date.now()) throw tokenInvalid()
-      if (!opens(id, record)) {
-        // Sealed with a key not in TOKEN_ENCRYPTION_KEYS. Kept, not deleted: a deploy that
-        // dropped a key too early (or on some instances only) is undone by adding it back.
-        throw tokenInvalid('This session can no longer be read; log in again.')
-      }
+      // A record sealed with a key no longer configured is kept, not deleted: a deploy that
+      // dropped a key too early (or on some instances only) is undone by adding it back.
+      openAccessToken(id, record)
       return { id, record }
     },
 
@@ -107,13 +116,7 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
     },
 
     accessToken (a: Authenticated): string {
-      try {
-        return cipher.open(a.record.at, sealContext(a.id, 'at')).plain
-      } catch (err) {
-        // Sealed with a key no longer in TOKEN_ENCRYPTION_KEYS: the session cannot be used.
-        if (err instanceof DecryptError) throw tokenInvalid('This session can no longer be read; log in again.')
-        throw err
-      }
+      return openAccessToken(a.id, a.record)
     },
 
     /**

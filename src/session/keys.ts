@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 // Every Redis key this service writes comes from here. Values that act as bearer secrets
 // (session tokens, handoff codes, OAuth state) are never keys themselves: only their SHA-256.
@@ -9,7 +9,7 @@ export function newSecret (): string {
 }
 
 export function digest (value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
+  return hash('sha256', value, 'base64url') // one-shot: no Hash object per call (hot path)
 }
 
 export interface Keys {
