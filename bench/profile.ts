@@ -44,7 +44,7 @@ function summarize (file: string): { functions: Array<[string, number]>, package
 async function cpuPerRequest (proc: Proc, url: string, headers: Record<string, string>): Promise<{ us: number, rps: number }> {
   const pid = proc.child.pid as number
   const before = cpuMicros(pid)
-  const r = await load({ url, headers, seconds: SECONDS, connections: 50, warmupSeconds: 0 })
+  const r = await load({ url, headers, seconds: SECONDS, connections: 50, warmupSeconds: 1 })
   const used = cpuMicros(pid) - before
   if (r.non2xx + r.errors > 0) throw new Error(`${url}: ${r.non2xx + r.errors} failed requests`)
   return { us: used / r.requests, rps: r.rps }
@@ -75,7 +75,9 @@ await redis.stop()
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const meUs = median(results.me.map((r) => r.us))
 const refUs = median(results.reference.map((r) => r.us))
-console.log(`CPU per request (median of ${ROUNDS}${PROFILE ? ', under the profiler' : ''}): me ${meUs.toFixed(0)} µs, reference ${refUs.toFixed(0)} µs, ratio ${(meUs / refUs).toFixed(2)}`)
+// The machine's speed drifts between rounds: the ratio of each round's pair is steadier.
+const pairRatio = median(results.me.map((r, i) => r.us / (results.reference[i] as { us: number }).us))
+console.log(`CPU per request (median of ${ROUNDS}${PROFILE ? ', under the profiler' : ''}): me ${meUs.toFixed(0)} µs, reference ${refUs.toFixed(0)} µs; me/reference per round, median ${pairRatio.toFixed(2)}`)
 if (PROFILE) {
   for (const name of ['me', 'reference']) {
     // The main thread's profile is the largest.

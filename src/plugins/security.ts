@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
-import helmet from '@fastify/helmet'
+import helmet, { type HelmetOptions } from 'helmet'
 import type { ConnectionError, FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { fail, newLogId } from '../envelope.js'
 import { AppError, type ErrorCode } from '../errors.js'
@@ -9,14 +9,42 @@ import { AppError, type ErrorCode } from '../errors.js'
 // The HTTP edge (docs/security.md): security headers on every answer, and the envelope for
 // what Node refuses before Fastify routes it (contract §3: no framework-default body ever).
 //
-// Headers (@fastify/helmet, OWASP ASVS V14.4): the JSON API gets a CSP that allows nothing
-// (an answer opened as a page can run, load or frame nothing), nosniff, no-referrer (codes in
-// URLs never leave in a Referer), X-Frame-Options DENY, COOP/CORP same-origin, HSTS. The HTML
-// routes set their own CSP, which replaces this one (Fastify's reply headers win over the raw
-// headers helmet sets): /docs by @fastify/swagger-ui's `staticCSP`, /demo/ in its handler.
-// No CORS plugin: no answer carries Access-Control-Allow-Origin, and a preflight is a 404.
+// Headers (helmet, OWASP ASVS V14.4, OWASP REST Security cheat sheet): the JSON API gets a CSP
+// that allows nothing (an answer opened as a page can run, load or frame nothing), nosniff,
+// no-referrer (codes in URLs never leave in a Referer), X-Frame-Options DENY, COOP/CORP
+// same-origin, HSTS. Helmet's headers that only old browsers or documents' features read
+// (X-XSS-Protection, X-Download-Options, X-DNS-Prefetch-Control, X-Permitted-Cross-Domain-
+// Policies, Origin-Agent-Cluster) are left out. The HTML routes set their own CSP, which
+// replaces this one (a later reply.header wins): /docs by @fastify/swagger-ui's `staticCSP`,
+// /demo/ in its handler. No CORS plugin: no answer carries Access-Control-Allow-Origin, and a
+// preflight is a 404.
+//
+// helmet decides the headers once, at start-up: they do not depend on the request. (The
+// @fastify/helmet plugin builds helmet's middleware again on every request, which was the
+// heaviest library in /me's CPU profile; bench/profile.ts.)
 
-const API_CSP = { 'default-src': ["'none'"], 'base-uri': ["'none'"], 'form-action': ["'none'"], 'frame-ancestors': ["'none'"] }
+const HELMET: HelmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'base-uri': ["'none'"], 'form-action': ["'none'"], 'frame-ancestors': ["'none'"] } },
+  xFrameOptions: { action: 'deny' },
+  xXssProtection: false,
+  xDownloadOptions: false,
+  xDnsPrefetchControl: false,
+  xPermittedCrossDomainPolicies: false,
+  originAgentCluster: false
+}
+
+/** The headers helmet sets for `options`, by running its middleware once against a recorder. */
+export function helmetHeaders (options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const recorder = {
+    setHeader (name: string, value: string | number) { headers[name.toLowerCase()] = String(value) },
+    removeHeader (name: string) { delete headers[name.toLowerCase()] }
+  }
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => { if (err !== undefined && err !== null) throw err })
+  return headers
+}
+
+export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders(HELMET))
 
 /** A complete HTTP/1.1 answer carrying the envelope, for sockets Fastify never saw. */
 function rawAnswer (status: number, code: ErrorCode, message: string, logId: string): { head: Record<string, string>, body: string } {
@@ -62,14 +90,10 @@ export function clientErrorHandler (this: FastifyInstance, err: ConnectionError,
 }
 
 export default fp(async function security (app: FastifyInstance) {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
-    xFrameOptions: { action: 'deny' }
-  })
-
-  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an
-  // empty body (src/app.ts turns requireHostHeader off so it reaches this hook instead).
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(API_HEADERS)
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an
+    // empty body (src/app.ts turns requireHostHeader off so it reaches this hook instead).
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       done(new AppError('invalid_params', 'The Host header is required (HTTP/1.1).'))
       return
