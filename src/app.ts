@@ -56,10 +56,14 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     reply.header('x-log-id', request.id)
     done()
   })
+  // One summary per answered request: its metrics and its log line (the route read once).
+  const metrics = createMetrics()
   app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
     request.log.info({
       method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
+      route,
       path: request.url.split('?')[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 100) / 100,
@@ -68,7 +72,6 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     done()
   })
 
-  const metrics = createMetrics()
   await app.register(errorHandler)
   await app.register(security)
   await app.register(overloadGuard)

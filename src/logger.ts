@@ -21,6 +21,9 @@ const CONTAINERS = ['req.headers', 'headers', 'body', 'query', 'params', 'form']
 
 const path = (parent: string, name: string): string => /^[A-Za-z_$][\w$]*$/.test(name) ? `${parent}.${name}` : `${parent}["${name}"]`
 
+/** The longest a log line waits in the batch before it is written. */
+export const LOG_FLUSH_MS = 200
+
 export const REDACT_PATHS = [
   ...SECRET_NAMES.map((n) => path('', n).replace(/^\./, '')),
   ...CONTAINERS.flatMap((c) => [...SECRET_NAMES, 'code', 'state'].map((n) => path(c, n)))
@@ -48,10 +51,12 @@ export function serializeError (err: unknown, depth = 0): LoggedError {
 export function loggerOptions (level: string): NonNullable<FastifyServerOptions['logger']> {
   return {
     level,
-    // Asynchronous writes to stdout: lines written while a write is in flight go out together,
-    // so one log line per request does not cost one blocking syscall each (/me's CPU profile).
-    // pino flushes what is pending when the process exits.
-    stream: pino.destination({ dest: 1, sync: false }),
+    // Asynchronous, batched writes to stdout: lines are written 4 KiB at a time, and at least
+    // every LOG_FLUSH_MS, so a request's log line costs no syscall of its own (/me's CPU
+    // profile: a write per line, on libuv's thread pool, was a tenth of the request's CPU).
+    // pino writes what is pending when the process exits, a crash included; only a SIGKILL
+    // loses the last LOG_FLUSH_MS of lines.
+    stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
       // The default request serializer logs the URL with its query: log the path only.

@@ -46,10 +46,10 @@ export default fp(async function services (app: FastifyInstance, opts: ServicesO
         new Promise((resolve) => { timer = setTimeout(resolve, 3000) })
       ])
       clearTimeout(timer)
-      store = createRedisStore(redis, config.store.keyPrefix)
+      store = createRedisStore(redis, config.store.keyPrefix, metrics.storeError)
     }
   }
-  const instrumented = metrics.instrumentStore(store)
+  const sessionStore: SessionStore = store
 
   // @fastify/oauth2 (simple-oauth2) builds the authorize URL with TikTok's `client_key`
   // naming and comma-separated scopes. The code exchange does not go through it: see README.
@@ -85,11 +85,11 @@ export default fp(async function services (app: FastifyInstance, opts: ServicesO
     timeoutMs: config.tiktok.timeoutMs,
     onCall: metrics.tiktokCall
   })
-  const sessions = createSessionService({ store: instrumented, cipher, tiktok, sessionTtlSeconds: config.sessionTtlSeconds })
-  const refresher = createRefresher({ store: instrumented, tiktok, cipher, timeoutMs: config.tiktok.timeoutMs, sessionTtlSeconds: config.sessionTtlSeconds, onRefresh: metrics.refresh })
+  const sessions = createSessionService({ store: sessionStore, cipher, tiktok, sessionTtlSeconds: config.sessionTtlSeconds })
+  const refresher = createRefresher({ store: sessionStore, tiktok, cipher, timeoutMs: config.tiktok.timeoutMs, sessionTtlSeconds: config.sessionTtlSeconds, onRefresh: metrics.refresh })
   const profile = createProfileService({ sessions, refresher, tiktok })
   const login = createLoginService({
-    store: instrumented,
+    store: sessionStore,
     cipher,
     tiktok,
     sessions,
@@ -99,7 +99,7 @@ export default fp(async function services (app: FastifyInstance, opts: ServicesO
     defaultScopes: config.tiktok.scopes
   })
 
-  const decorated: Services = { store: instrumented, redis, tiktok, sessions, refresher, profile, login }
+  const decorated: Services = { store: sessionStore, redis, tiktok, sessions, refresher, profile, login }
   app.decorate('bff', decorated)
   app.addHook('onClose', async () => {
     refresher.close()

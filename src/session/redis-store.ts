@@ -94,7 +94,8 @@ export function createRedisClient (redis: Exclude<RedisConfig, { kind: 'memory' 
   })
 }
 
-export function createRedisStore (client: RedisClient, prefix: string): SessionStore {
+/** `onError` is told the operation of every failed command (the store-errors metric). */
+export function createRedisStore (client: RedisClient, prefix: string, onError: (operation: string) => void = () => {}): SessionStore {
   const keys: Keys = createKeys(prefix)
   for (const [name, s] of Object.entries(SCRIPTS)) client.defineCommand(name, s)
   const r = client as RedisClient & Scripted
@@ -103,6 +104,7 @@ export function createRedisStore (client: RedisClient, prefix: string): SessionS
     try {
       return await fn()
     } catch (err) {
+      onError(operation)
       throw new StoreError(operation, err)
     }
   }

@@ -157,5 +157,5 @@ function parseUserInfo (res: RawAnswer): UserInfo {
   if (res.json.error.code !== 'ok') throw new TikTokApiError(res.json.error.code, logId)
   const user = res.json.data?.user
   if (user === undefined || res.status !== 200) throw upstreamError('TikTok\'s user info answered without a user.', logId)
-  return { user, logId }
+  return { user: user as Record<string, unknown>, logId }
 }

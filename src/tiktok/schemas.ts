@@ -19,7 +19,8 @@ export const OAuthErrorResponse = Type.Object({
 })
 
 export const UserInfoResponse = Type.Object({
-  data: Type.Optional(Type.Union([Type.Object({ user: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }), Type.Null()])),
+  // The user is an object; its fields are typed one by one as they are picked (scopes/select.ts).
+  data: Type.Optional(Type.Union([Type.Object({ user: Type.Optional(Type.Object({})) }), Type.Null()])),
   error: Type.Object({
     code: Type.String({ minLength: 1 }),
     message: Type.Optional(Type.String()),
