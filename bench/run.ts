@@ -59,6 +59,12 @@ const names = Object.keys(scenarios)
 const results: Record<string, Array<LoadResult & { rssMb?: number }>> = Object.fromEntries(names.map((n) => [n, []]))
 const paced: Record<string, LoadResult[]> = { direct: [], reference: [], me: [] }
 
+// Every server is warmed up (JIT, connection pools) before the first round counts.
+for (const name of names) {
+  const s = scenarios[name] as typeof scenarios[string]
+  await load({ url: s.url, headers: s.headers, seconds: 2, connections: CONNECTIONS, warmupSeconds: 0 })
+}
+
 for (let round = 0; round < ROUNDS; round++) {
   const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)]
   for (const name of order) {

@@ -9,12 +9,14 @@ import { AppError, type ErrorCode } from '../errors.js'
 // The HTTP edge (docs/security.md): security headers on every answer, and the envelope for
 // what Node refuses before Fastify routes it (contract §3: no framework-default body ever).
 //
-// Headers (helmet, OWASP ASVS V14.4, OWASP REST Security cheat sheet): the JSON API gets a CSP
+// Headers (helmet, OWASP ASVS V14.4, OWASP REST Security cheat sheet): every answer gets a CSP
 // that allows nothing (an answer opened as a page can run, load or frame nothing), nosniff,
-// no-referrer (codes in URLs never leave in a Referer), X-Frame-Options DENY, COOP/CORP
-// same-origin, HSTS. Helmet's headers that only old browsers or documents' features read
-// (X-XSS-Protection, X-Download-Options, X-DNS-Prefetch-Control, X-Permitted-Cross-Domain-
-// Policies, Origin-Agent-Cluster) are left out. The HTML routes set their own CSP, which
+// no-referrer (the auth redirects carry codes: none leaves in a Referer), X-Frame-Options
+// DENY, HSTS. Helmet's headers that only old browsers or documents' features read are left
+// out (X-XSS-Protection, X-Download-Options, X-DNS-Prefetch-Control, X-Permitted-Cross-Domain-
+// Policies, Origin-Agent-Cluster, Cross-Origin-Opener-Policy), and so is Cross-Origin-Resource-
+// Policy: a cross-origin page that embeds an answer sends no bearer token, so all it can get
+// is a 401 envelope. Every header costs each answer on /me (bench/). The HTML routes set their own CSP, which
 // replaces this one (a later reply.header wins): /docs by @fastify/swagger-ui's `staticCSP`,
 // /demo/ in its handler. No CORS plugin: no answer carries Access-Control-Allow-Origin, and a
 // preflight is a 404.
@@ -26,6 +28,8 @@ import { AppError, type ErrorCode } from '../errors.js'
 const HELMET: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'base-uri': ["'none'"], 'form-action': ["'none'"], 'frame-ancestors': ["'none'"] } },
   xFrameOptions: { action: 'deny' },
+  crossOriginOpenerPolicy: false,
+  crossOriginResourcePolicy: false,
   xXssProtection: false,
   xDownloadOptions: false,
   xDnsPrefetchControl: false,
@@ -90,8 +94,9 @@ export function clientErrorHandler (this: FastifyInstance, err: ConnectionError,
 }
 
 export default fp(async function security (app: FastifyInstance) {
+  // The first onRequest hook: every answer, an error included, carries these and its log_id.
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(API_HEADERS)
+    reply.headers(API_HEADERS).header('x-log-id', request.id)
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an
     // empty body (src/app.ts turns requireHostHeader off so it reaches this hook instead).
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
