@@ -24,13 +24,14 @@ process.on('exit', () => { for (const c of running) c.kill('SIGKILL') })
 
 /**
  * Starts a server script (TypeScript through tsx, or compiled .js) and waits for its
- * `{"url":…}` line or, with 'health', for its /health/live to answer.
+ * `{"url":…}` line or, with 'health', for its /health/live to answer. SERVER_STDOUT=1 passes
+ * a health-checked server's stdout through (its log lines, --trace-gc output).
  */
 export async function startServer (script: string, env: Record<string, string>, waitFor: 'json-line' | 'health' = 'json-line', fixedPort?: number, execArgv: string[] = []): Promise<Proc> {
   const port = fixedPort ?? await freePort()
   const child = spawn(process.execPath, [...execArgv, ...(script.endsWith('.js') ? [script] : ['--import', 'tsx', script])], {
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', waitFor === 'json-line' ? 'pipe' : 'ignore', 'inherit']
+    stdio: ['ignore', waitFor === 'json-line' ? 'pipe' : (process.env.SERVER_STDOUT === '1' ? 'inherit' : 'ignore'), 'inherit']
   })
   running.add(child)
   const stop = async (): Promise<void> => {
