@@ -53,6 +53,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   // Per-request hooks are callback-style: no promise per hook on the hot path. The x-log-id
   // header is set with the security headers, by the first onRequest hook (plugins/security.ts).
+
   // One summary per answered request: its metrics and its log line (the route read once).
   const metrics = createMetrics()
   app.addHook('onResponse', (request, reply, done) => {

@@ -16,10 +16,10 @@ import { AppError, type ErrorCode } from '../errors.js'
 // out (X-XSS-Protection, X-Download-Options, X-DNS-Prefetch-Control, X-Permitted-Cross-Domain-
 // Policies, Origin-Agent-Cluster, Cross-Origin-Opener-Policy), and so is Cross-Origin-Resource-
 // Policy: a cross-origin page that embeds an answer sends no bearer token, so all it can get
-// is a 401 envelope. Every header costs each answer on /me (bench/). The HTML routes set their own CSP, which
-// replaces this one (a later reply.header wins): /docs by @fastify/swagger-ui's `staticCSP`,
-// /demo/ in its handler. No CORS plugin: no answer carries Access-Control-Allow-Origin, and a
-// preflight is a 404.
+// is a 401 envelope (and every header is paid on every answer: bench/). The HTML routes set
+// their own CSP, which replaces this one (a later reply.header wins): /docs by
+// @fastify/swagger-ui's `staticCSP`, /demo/ in its handler. No CORS plugin: no answer carries
+// Access-Control-Allow-Origin, and a preflight is a 404.
 //
 // helmet decides the headers once, at start-up: they do not depend on the request. (The
 // @fastify/helmet plugin builds helmet's middleware again on every request, which was the
