@@ -2,7 +2,9 @@ import { getHeapStatistics } from 'node:v8'
 import t from 'tap'
 import { auth, build, login } from '../helper.js'
 import { LOG_ID_PATTERN } from '../../src/envelope.js'
-import { HEAP_USED_RATIO, MAX_EVENT_LOOP_DELAY_MS, underPressureOptions } from '../../src/plugins/under-pressure.js'
+import Fastify from 'fastify'
+import errorHandler from '../../src/plugins/error-handler.js'
+import overloadGuard, { HEAP_USED_RATIO, MAX_EVENT_LOOP_DELAY_MS, STARTUP_GRACE_MS, underPressureOptions } from '../../src/plugins/under-pressure.js'
 
 // The overload guard with its production thresholds: a real stall of the event loop (busy
 // blocks longer than the 1 s threshold, several in a row so that a whole sample is slow)
@@ -28,6 +30,8 @@ t.test('the thresholds are the contract\'s: 1 s of event-loop delay, the heap ne
 t.test('a stalled event loop answers 503 service_unavailable envelopes with Retry-After; liveness stays 200; it recovers', async (t) => {
   const ctx = await build(t)
   const { token } = await login(ctx)
+  // Past the start-up grace (the next test): from here on, a slow loop is load.
+  await new Promise((resolve) => setTimeout(resolve, STARTUP_GRACE_MS))
   // Three stalls of 1.2 s with only a turn of the loop between them: every sample the guard
   // takes meanwhile averages over a second of delay.
   for (let i = 0; i < 3; i++) {
@@ -55,6 +59,22 @@ t.test('a stalled event loop answers 503 service_unavailable envelopes with Retr
     status = (await ctx.app.inject({ url: '/me', headers: auth(token) })).statusCode
   }
   t.equal(status, 200, 'recovers by itself')
+})
+
+t.test('a slow start-up (over a second of blocked loop before ready) does not refuse the first requests', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(errorHandler)
+  await app.register(overloadGuard)
+  // Schema compilation and module loading on a busy machine: the loop blocked before ready.
+  await app.register(async () => { busy(MAX_EVENT_LOOP_DELAY_MS * 1.5) })
+  app.get('/work', async () => ({ ok: true }))
+  await app.ready()
+  // The guard's first sample holds the start-up stall; requests right after ready still pass.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal((await app.inject({ url: '/work' })).statusCode, 200, 'just after ready')
+  await new Promise((resolve) => setTimeout(resolve, 900))
+  t.equal((await app.inject({ url: '/work' })).statusCode, 200, 'a second after ready')
 })
 
 t.test('ordinary concurrent traffic never trips it', async (t) => {
