@@ -44,7 +44,8 @@ function summarize (file: string): { functions: Array<[string, number]>, package
 async function cpuPerRequest (proc: Proc, url: string, headers: Record<string, string>): Promise<{ us: number, rps: number }> {
   const pid = proc.child.pid as number
   const before = cpuMicros(pid)
-  const r = await load({ url, headers, seconds: SECONDS, connections: 50, warmupSeconds: 1 })
+  // No warm-up inside the window: the CPU counted is that of the requests counted.
+  const r = await load({ url, headers, seconds: SECONDS, connections: 50, warmupSeconds: 0 })
   const used = cpuMicros(pid) - before
   if (r.non2xx + r.errors > 0) throw new Error(`${url}: ${r.non2xx + r.errors} failed requests`)
   return { us: used / r.requests, rps: r.rps }
@@ -60,6 +61,9 @@ const me = await startService(redis.url, upstream.url, KEY, profArgs('me'))
 const token = await serviceLogin(me.url, upstream.url)
 const reference = await startServer('bench/servers/reference.ts', { KEY, PREFIX: 'bench:', REDIS_URL: redis.url, UPSTREAM: upstream.url }, 'json-line', undefined, profArgs('reference'))
 const headers = { authorization: `Bearer ${token}` }
+
+// Both warmed up (JIT, connection pools) before anything is counted.
+for (const proc of [me, reference]) await load({ url: `${proc.url}/me`, headers, seconds: 2, connections: 50, warmupSeconds: 0 })
 
 const results: Record<'me' | 'reference', Array<{ us: number, rps: number }>> = { me: [], reference: [] }
 for (let round = 0; round < ROUNDS; round++) {
