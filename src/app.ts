@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/index.js'
 import type { SessionStore } from './session/store.js'
 import { newLogId } from './envelope.js'
-import { loggerOptions } from './logger.js'
+import { lazyChildLogger, loggerOptions, requestLineWriter } from './logger.js'
 import errorHandler, { sendError } from './plugins/error-handler.js'
 import security, { clientErrorHandler } from './plugins/security.js'
 import bodyParser from './plugins/body-parser.js'
@@ -37,6 +37,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     requestIdHeader: false,
     // One log line per request, written by the onResponse hook below, labelled log_id.
     logController: new LogController({ requestIdLogLabel: 'log_id', disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: 16 * 1024,
     return503OnClosing: false, // the envelope instead: plugins/under-pressure.ts
     forceCloseConnections: 'idle',
@@ -56,17 +57,23 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   // One summary per answered request: its metrics and its log line (the route read once).
   const metrics = createMetrics()
+  const requestLine = requestLineWriter(app.log)
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
-    request.log.info({
+    const status = reply.statusCode
+    const ms = reply.elapsedTime
+    metrics.observeHttp(request.method, route, status, ms / 1000)
+    const q = request.url.indexOf('?')
+    requestLine({
+      logId: request.id,
+      caller: request.caller,
       method: request.method,
       route,
-      path: request.url.split('?')[0],
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 100) / 100,
-      ...(request.tiktokLogId === undefined ? {} : { tiktok_log_id: request.tiktokLogId })
-    }, 'request')
+      path: q === -1 ? request.url : request.url.slice(0, q),
+      status,
+      ms: Math.round(ms * 100) / 100,
+      tiktokLogId: request.tiktokLogId
+    })
     done()
   })
 

@@ -70,6 +70,7 @@ export const statusOf = (code: ErrorCode): number => ERROR_CODES[code]
 
 export default fp(async function errorHandler (app: FastifyInstance) {
   app.decorateRequest('tiktokLogId', undefined)
+  app.decorateRequest('caller', undefined)
   app.setErrorHandler((err: FastifyError, request, reply) => sendError(err, request, reply))
   app.setNotFoundHandler((request, reply) => {
     sendError(new AppError('not_found', `No such route: ${request.method} ${request.url.split('?')[0]?.slice(0, 200) ?? ''}.`), request, reply)
@@ -80,5 +81,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** TikTok's log_id of the upstream call this request made, for the request log line. */
     tiktokLogId: string | undefined
+    /** The internal caller's key name (routes/internal), for the request log line. */
+    caller: string | undefined
   }
 }

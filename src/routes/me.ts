@@ -5,6 +5,9 @@ import { Envelope, FieldsParam, User, errorResponses } from '../schemas.js'
 import { SESSION_SECURITY, bearer } from './bearer.js'
 
 const MeQuery = Type.Object({ fields: Type.Optional(FieldsParam) }, { additionalProperties: false })
+const MeData = Type.Object({ user: User }, { additionalProperties: false })
+/** The same schema as Fastify's compileSerializationSchema types it: a plain JSON Schema object. */
+const MeDataSchema = MeData as unknown as Record<string, unknown>
 
 /** A strong ETag over `data` only: the envelope's log_id differs on every answer. */
 export function etagOf (dataJson: string): string {
@@ -29,7 +32,7 @@ const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: SESSION_SECURITY,
       querystring: MeQuery,
       response: {
-        200: Envelope(Type.Object({ user: User }, { additionalProperties: false }), 'The user object.'),
+        200: Envelope(MeData, 'The user object.'),
         304: Type.Null({ description: 'Not modified: the ETag in If-None-Match still matches.' }),
         ...errorResponses('invalid_params', 'access_token_invalid', 'scope_not_authorized', 'rate_limit_exceeded', 'upstream_error', 'service_unavailable', 'upstream_timeout')
       }
@@ -43,8 +46,9 @@ const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.tiktokLogId = tiktokLogId
       reply.header('x-tiktok-log-id', tiktokLogId)
     }
-    // Serialized once here, to hash exactly the bytes sent; pickUser has already typed them.
-    const dataJson = JSON.stringify({ user })
+    // Serialized once here, by the serializer compiled from the schema (compiled once per
+    // route), to hash exactly the bytes sent.
+    const dataJson = reply.compileSerializationSchema(MeDataSchema)({ user })
     const etag = etagOf(dataJson)
     reply.header('cache-control', 'private, no-cache').header('etag', etag).header('vary', 'Authorization')
     if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send()

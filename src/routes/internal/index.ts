@@ -22,6 +22,7 @@ const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: st
   app.addHook('onRequest', async (request) => {
     const caller = internalKey(request)
     if (caller === undefined) throw tokenInvalid('A valid internal API key is required: Authorization: Bearer <key>.')
+    request.caller = caller
     request.log = request.log.child({ caller })
   })
 
