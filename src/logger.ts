@@ -49,15 +49,30 @@ export function serializeError (err: unknown, depth = 0): LoggedError {
   }
 }
 
+let stdout: ReturnType<typeof pino.destination> | undefined
+
+/**
+ * stdout as a pino destination, one per process: batched (lines are written 4 KiB at a time,
+ * and at least every LOG_FLUSH_MS), so a request's log line costs no syscall of its own
+ * (/me's CPU profile: a write per line was a tenth of the request's CPU). The batches are
+ * written synchronously, as pino's default destination does: handing each to libuv's thread
+ * pool cost more CPU than the write itself. What is pending is written when the process
+ * exits, a crash included (pino does that only for asynchronous destinations); only a
+ * SIGKILL loses the last LOG_FLUSH_MS of lines.
+ */
+function stdoutDestination (): ReturnType<typeof pino.destination> {
+  if (stdout === undefined) {
+    const dest = pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: LOG_FLUSH_MS })
+    process.once('exit', () => { try { dest.flushSync() } catch { /* stdout is gone */ } })
+    stdout = dest
+  }
+  return stdout
+}
+
 export function loggerOptions (level: string): NonNullable<FastifyServerOptions['logger']> {
   return {
     level,
-    // Asynchronous, batched writes to stdout: lines are written 4 KiB at a time, and at least
-    // every LOG_FLUSH_MS, so a request's log line costs no syscall of its own (/me's CPU
-    // profile: a write per line, on libuv's thread pool, was a tenth of the request's CPU).
-    // pino writes what is pending when the process exits, a crash included; only a SIGKILL
-    // loses the last LOG_FLUSH_MS of lines.
-    stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }),
+    stream: stdoutDestination(),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
       // The default request serializer logs the URL with its query: log the path only.
@@ -128,29 +143,33 @@ export function requestLineWriter (logger: FastifyBaseLogger): (line: RequestLin
   }
 }
 
-type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-
 /**
- * Fastify's childLoggerFactory: request.log is the pino child with the request's log_id, made
- * the first time the request logs anything through it. Most requests log only their request
- * line (requestLineWriter), so most never make one.
+ * request.log (Fastify's childLoggerFactory, lazyChildLogger): the pino child with the
+ * request's log_id, made the first time the request logs anything through it. Most requests
+ * log only their request line (requestLineWriter), so most never make one. One object per
+ * request; its methods forward their arguments unchanged (pino's overloads).
  */
-export function lazyChildLogger (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  let child: FastifyBaseLogger | undefined
-  const real = (): FastifyBaseLogger => (child ??= parent.child(bindings, options))
-  const forward = (method: LogMethod) => (...args: unknown[]): void => { (real()[method] as (...a: unknown[]) => void)(...args) }
-  const lazy = {
-    get level () { return real().level },
-    set level (level: string) { real().level = level },
-    fatal: forward('fatal'),
-    error: forward('error'),
-    warn: forward('warn'),
-    info: forward('info'),
-    debug: forward('debug'),
-    trace: forward('trace'),
-    silent: forward('silent'),
-    child: (b: Bindings, o?: ChildLoggerOptions) => real().child(b, o)
+class LazyChild {
+  #child: FastifyBaseLogger | undefined
+  constructor (private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions) {}
+
+  private get real (): FastifyBaseLogger {
+    return (this.#child ??= this.parent.child(this.bindings, this.options))
   }
-  // The log methods take pino's overloads; each forwards its arguments unchanged.
-  return lazy as unknown as FastifyBaseLogger
+
+  get level (): string { return this.real.level }
+  set level (level: string) { this.real.level = level }
+  fatal (...args: unknown[]): void { (this.real.fatal as (...a: unknown[]) => void)(...args) }
+  error (...args: unknown[]): void { (this.real.error as (...a: unknown[]) => void)(...args) }
+  warn (...args: unknown[]): void { (this.real.warn as (...a: unknown[]) => void)(...args) }
+  info (...args: unknown[]): void { (this.real.info as (...a: unknown[]) => void)(...args) }
+  debug (...args: unknown[]): void { (this.real.debug as (...a: unknown[]) => void)(...args) }
+  trace (...args: unknown[]): void { (this.real.trace as (...a: unknown[]) => void)(...args) }
+  silent (...args: unknown[]): void { (this.real.silent as (...a: unknown[]) => void)(...args) }
+  child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.real.child(bindings, options) }
+}
+
+/** Fastify's childLoggerFactory: see LazyChild. */
+export function lazyChildLogger (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyChild(parent, bindings, options) as unknown as FastifyBaseLogger
 }
