@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { APP, PREFIX, cpuMicros, freePort, load, median, serviceLogin, startRedis, startServer, type Proc } from './lib.js'
+import { APP, PREFIX, cpuMicros, freePort, load, median, serviceLogin, startFlags, startRedis, startServer, type Proc } from './lib.js'
 
 // `npm run bench:ab`: is build B cheaper than build A? Both serve /me at the same time, each
 // driven by its own load generator, so both see the same machine (on these shared 2-core
@@ -10,7 +10,8 @@ import { APP, PREFIX, cpuMicros, freePort, load, median, serviceLogin, startRedi
 //   A=/path/to/other/dist B=dist npm run bench:ab     (A=reference: the reference server)
 //
 // A build is a directory with server.js (`npm run build` writes dist/; build another commit in
-// a `git worktree` with its own `npm ci`). Environment: BENCH_ROUNDS (8), BENCH_SECONDS (4).
+// a `git worktree` with its own `npm ci`); it runs with the node flags of the `npm start` in the
+// package.json beside it. Environment: BENCH_ROUNDS (8), BENCH_SECONDS (4).
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
@@ -34,7 +35,7 @@ async function build (dist: string, redisUrl: string, upstream: string, token?: 
     TIKTOK_API_BASE_URL: upstream,
     APP_REDIRECT_URIS: APP,
     LOG_LEVEL: 'info'
-  }, 'health', port)
+  }, 'health', port, startFlags(dist))
   return { proc, token: await serviceLogin(proc.url, upstream) }
 }
 

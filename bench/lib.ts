@@ -157,6 +157,13 @@ export async function serviceLogin (service: string, upstream: string): Promise<
  * The service as `npm start` runs it (dist/server.js, built first by `npm run bench`), in
  * production mode on a Redis, with the emulator as TikTok and request logs on.
  */
+/** node's own flags in `npm start` (package.json next to `dist`): the service runs as it does in production. */
+export function startFlags (dist = 'dist'): string[] {
+  const pkg = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { scripts?: { start?: string } }
+  const words = (pkg.scripts?.start ?? '').replace(/^exec\s+/, '').split(/\s+/)
+  return words.slice(1, -1).filter((w) => w.startsWith('--'))
+}
+
 export async function startService (redisUrl: string, upstream: string, key: string, execArgv: string[] = []): Promise<Proc> {
   const port = await freePort()
   return await startServer('dist/server.js', {
@@ -171,7 +178,7 @@ export async function startService (redisUrl: string, upstream: string, key: str
     TIKTOK_API_BASE_URL: upstream,
     APP_REDIRECT_URIS: APP,
     LOG_LEVEL: 'info'
-  }, 'health', port, execArgv)
+  }, 'health', port, [...startFlags(), ...execArgv])
 }
 
 /** CPU time (user + system) a process has used, in microseconds, from /proc/<pid>/stat. */
