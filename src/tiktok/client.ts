@@ -73,7 +73,8 @@ export function createBudgets (budgetMs: number): () => EventEmitter {
   let emitter = new EventEmitter()
   let slotEnds = -Infinity
   return () => {
-    const now = Date.now()
+    // The monotonic clock, as the timer's: a wall-clock step never lengthens a slot.
+    const now = performance.now()
     if (now >= slotEnds) {
       const slot = new EventEmitter()
       slot.setMaxListeners(0) // one listener per call in flight
