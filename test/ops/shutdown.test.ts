@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { once } from 'node:events'
 import http from 'node:http'
 import net from 'node:net'
@@ -40,8 +40,11 @@ async function rig (tt: Test, extra: Record<string, string> = {}): Promise<Rig> 
   return { emulator, redis, env: testEnv(emulator.url, { NODE_ENV: 'production', REDIS_URL: redis.url, ...extra }) }
 }
 
+// The image's CMD is `npm start`'s command without npm (test/ops/docker.test.ts): node, its flags, the script.
+// e.g. ["--max-semi-space-size=64", "dist/server.js"]
+const IMAGE_ARGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.replace(/^exec\s+node\s+/, '').split(/\s+/)
 const image = (tt: Test, env: Rig['env']): ServerProcess =>
-  spawnServer(tt, { command: process.execPath, args: ['dist/server.js'], cwd: BUILD, env })
+  spawnServer(tt, { command: process.execPath, args: IMAGE_ARGS, cwd: BUILD, env })
 // Detached: its own process group, as a shell gives a foreground job (Ctrl-C signals the group).
 const npmStart = (tt: Test, env: Rig['env']): ServerProcess =>
   spawnServer(tt, { command: 'npm', args: ['start'], cwd: BUILD, env, detached: true })
