@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { APP, PREFIX, cpuMicros, freePort, load, median, serviceLogin, startFlags, startRedis, startServer, type Proc } from './lib.js'
+import { PREFIX, cpuMicros, load, median, serviceLogin, startRedis, startServer, startService, type Proc } from './lib.js'
 
 // `npm run bench:ab`: is build B cheaper than build A? Both serve /me at the same time, each
 // driven by its own load generator, so both see the same machine (on these shared 2-core
@@ -22,20 +22,7 @@ async function build (dist: string, redisUrl: string, upstream: string, token?: 
     if (token === undefined) throw new Error('the reference reads the sessions of a service: give it as B')
     return { proc: await startServer('bench/servers/reference.ts', { KEY, PREFIX, REDIS_URL: redisUrl, UPSTREAM: upstream }), token }
   }
-  const port = await freePort()
-  const proc = await startServer(`${dist}/server.js`, {
-    NODE_ENV: 'production',
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: PREFIX,
-    TOKEN_ENCRYPTION_KEYS: KEY,
-    TIKTOK_CLIENT_KEY: 'emulator-client-key',
-    TIKTOK_CLIENT_SECRET: 'emulator-client-secret',
-    TIKTOK_AUTH_BASE_URL: upstream,
-    TIKTOK_API_BASE_URL: upstream,
-    APP_REDIRECT_URIS: APP,
-    LOG_LEVEL: 'info'
-  }, 'health', port, startFlags(dist))
+  const proc = await startService(redisUrl, upstream, KEY, [], dist)
   return { proc, token: await serviceLogin(proc.url, upstream) }
 }
 

@@ -153,10 +153,6 @@ export async function serviceLogin (service: string, upstream: string): Promise<
   return session.data.session.token
 }
 
-/**
- * The service as `npm start` runs it (dist/server.js, built first by `npm run bench`), in
- * production mode on a Redis, with the emulator as TikTok and request logs on.
- */
 /** node's own flags in `npm start` (package.json next to `dist`): the service runs as it does in production. */
 export function startFlags (dist = 'dist'): string[] {
   const pkg = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { scripts?: { start?: string } }
@@ -164,9 +160,14 @@ export function startFlags (dist = 'dist'): string[] {
   return words.slice(1, -1).filter((w) => w.startsWith('--'))
 }
 
-export async function startService (redisUrl: string, upstream: string, key: string, execArgv: string[] = []): Promise<Proc> {
+/**
+ * The service as `npm start` runs it (`<dist>/server.js`, built first by `npm run bench`, with
+ * npm start's node flags), in production mode on a Redis, with the emulator as TikTok and
+ * request logs on.
+ */
+export async function startService (redisUrl: string, upstream: string, key: string, execArgv: string[] = [], dist = 'dist'): Promise<Proc> {
   const port = await freePort()
-  return await startServer('dist/server.js', {
+  return await startServer(join(dist, 'server.js'), {
     NODE_ENV: 'production',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     REDIS_URL: redisUrl,
@@ -178,7 +179,7 @@ export async function startService (redisUrl: string, upstream: string, key: str
     TIKTOK_API_BASE_URL: upstream,
     APP_REDIRECT_URIS: APP,
     LOG_LEVEL: 'info'
-  }, 'health', port, [...startFlags(), ...execArgv])
+  }, 'health', port, [...startFlags(dist), ...execArgv])
 }
 
 /** CPU time (user + system) a process has used, in microseconds, from /proc/<pid>/stat. */
