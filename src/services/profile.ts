@@ -34,7 +34,8 @@ export function createProfileService (deps: { sessions: SessionService, refreshe
     async read (session: Authenticated, fieldsParam: string | undefined, log: FastifyBaseLogger): Promise<Profile> {
       const fields = fieldsFor(fieldsParam, session.record.scopes)
       if (fields.length === 0) return { user: {}, tiktokLogId: undefined }
-      let current = await refresher.fresh(session, log)
+      // Awaited only when due: most requests skip a promise and a turn of the microtask queue.
+      let current = refresher.due(session) ? await refresher.fresh(session, log) : session
       for (let attempt = 1; ; attempt++) {
         try {
           const info = await tiktok.userInfo(sessions.accessToken(current), fields)

@@ -135,13 +135,20 @@ export function createRefresher (opts: RefresherOptions) {
     return now
   }
 
+  /** Whether fresh() has work to do: the access token is due, or a kept pair is waiting. */
+  function due (a: Authenticated): boolean {
+    return needsRefresh(a.record, Date.now()) || pending.has(a.id)
+  }
+
   return {
+    due,
+
     /**
      * The session with a usable access token: refreshed first when due, or when `force`
      * (TikTok said access_token_invalid before the recorded expiry).
      */
     async fresh (a: Authenticated, log: FastifyBaseLogger, force = false): Promise<Authenticated> {
-      if (!force && !needsRefresh(a.record, Date.now()) && !pending.has(a.id)) return a
+      if (!force && !due(a)) return a
       let p = inflight.get(a.id)
       if (p === undefined) {
         p = refresh(a.id, a.record, log).catch(storeFault).finally(() => inflight.delete(a.id))

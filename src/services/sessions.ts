@@ -101,7 +101,12 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
     async authenticate (token: string | undefined): Promise<Authenticated> {
       if (token === undefined || token === '') throw tokenInvalid('A session token is required: Authorization: Bearer <token>.')
       const id = digest(token)
-      const record = await store.getSession(id).catch(storeFault)
+      let record: SessionRecord | null
+      try {
+        record = await store.getSession(id)
+      } catch (err) {
+        storeFault(err)
+      }
       if (record === null || record.exp <= Date.now()) throw tokenInvalid()
       // A record sealed with a key no longer configured is kept, not deleted: a deploy that
       // dropped a key too early (or on some instances only) is undone by adding it back.
