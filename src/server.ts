@@ -6,7 +6,6 @@ import { buildApp } from './app.js'
 // and exit 1, never a stack trace or a secret. SIGTERM/SIGINT: stop accepting, finish
 // in-flight requests, close Redis, exit 0; a second signal or the deadline forces exit.
 
-const GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const
 /** A repeat within this window is the same stop request delivered twice (see below). */
 const DUPLICATE_SIGNAL_MS = 1000
@@ -27,7 +26,7 @@ async function main (): Promise<void> {
   // Ctrl-C (or a cgroup-wide SIGTERM) reaches the server twice, from the terminal or the
   // service manager and again forwarded by npm, and close-with-grace would take that
   // duplicate for the operator's second signal and abort the in-flight requests.
-  const grace = closeWithGrace({ delay: GRACE_MS, logger: app.log, skip: [...STOP_SIGNALS] }, async ({ err }) => {
+  const grace = closeWithGrace({ delay: config.shutdownGraceMs, logger: app.log, skip: [...STOP_SIGNALS] }, async ({ err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
     await app.close()
   })

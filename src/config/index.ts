@@ -40,6 +40,8 @@ export interface Config {
   readonly sessionTtlSeconds: number | undefined
   readonly rateLimit: { readonly auth: number, readonly me: number, readonly internal: number }
   readonly logLevel: string
+  /** How long a stop may take before the process exits anyway (src/server.ts). */
+  readonly shutdownGraceMs: number
   /** Start-up warnings to log once the logger exists (dev-only fallbacks). */
   readonly warnings: readonly string[]
 }
@@ -160,6 +162,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     rateLimit: { auth: e.RATE_LIMIT_AUTH_PER_MINUTE, me: e.RATE_LIMIT_ME_PER_MINUTE, internal: e.RATE_LIMIT_INTERNAL_PER_MINUTE },
     logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     warnings
   }
   return Object.freeze(config)

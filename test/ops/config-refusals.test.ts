@@ -35,6 +35,8 @@ const CASES: Case[] = [
   { env: { TIKTOK_SCOPES: ',,' }, variable: 'TIKTOK_SCOPES', problem: /at least one/ },
   { env: { TIKTOK_SCOPES: 'user.info.basic,user.info.everything' }, variable: 'TIKTOK_SCOPES', problem: /unknown scope\(s\): user\.info\.everything/ },
   { env: { TIKTOK_TIMEOUT_MS: '0' }, variable: 'TIKTOK_TIMEOUT_MS', problem: />= 1/ },
+  { env: { SHUTDOWN_GRACE_MS: 'soon' }, variable: 'SHUTDOWN_GRACE_MS', problem: /integer/ },
+  { env: { SHUTDOWN_GRACE_MS: '0' }, variable: 'SHUTDOWN_GRACE_MS', problem: />= 1/ },
   { env: { REDIS_URL: 'http://redis.internal:6379' }, variable: 'REDIS_URL', problem: /redis:\/\/ or rediss:\/\// },
   { env: { REDIS_URL: 'redis//:typo-pass-77@redis.internal' }, variable: 'REDIS_URL', problem: /redis:\/\//, secret: 'typo-pass-77' },
   { env: { REDIS_URL: undefined }, variable: 'REDIS_URL', problem: /required in production/ },
