@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/index.js'
 import type { SessionStore } from './session/store.js'
@@ -30,6 +31,22 @@ export interface BuildOptions {
   demo?: boolean
 }
 
+/**
+ * Fastify's own validator factory, used twice: query strings and path parameters arrive as
+ * text and are coerced to their schema's types (and a lone value to an array); JSON bodies
+ * arrive typed and are validated as sent, so `{"token": 42}` is a 400 naming the field, not
+ * the string "42".
+ */
+export function exactBodyValidators (): ValidatorFactory {
+  const pool = AjvCompiler()
+  return (externalSchemas, options) => {
+    const coercing = pool(externalSchemas, options)
+    if (options?.mode === 'JTD') return coercing // JTD has no coercion to turn off
+    const exact = pool(externalSchemas, { ...options, customOptions: { ...options?.customOptions, coerceTypes: false } })
+    return (route) => route.httpPart === 'body' ? exact(route) : coercing(route)
+  }
+}
+
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.loggerInstance === undefined ? { logger: loggerOptions(config.logLevel) } : { loggerInstance: opts.loggerInstance }),
@@ -42,6 +59,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     return503OnClosing: false, // the envelope instead: plugins/under-pressure.ts
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
+    schemaController: { compilersFactory: { buildValidator: exactBodyValidators() } },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, keywords: ['x-tiktok-scope', 'x-enum-values'] } },
     // Errors raised before routing (a malformed URL) get the envelope too.
     frameworkErrors: (err, request, reply) => { sendError(err, request, reply) },
