@@ -33,8 +33,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_AUTH_PER_MINUTE: Int(300),
   RATE_LIMIT_ME_PER_MINUTE: Int(0),
   RATE_LIMIT_INTERNAL_PER_MINUTE: Int(6000),
-  // A pattern, not a union of literals: its error names the levels ("must be equal to constant" does not).
   SHUTDOWN_GRACE_MS: Int(10_000, 1, 600_000),
+  // A pattern, not a union of literals: its error names the levels ("must be equal to constant" does not).
   LOG_LEVEL: Type.String({ default: 'info', pattern: '^(fatal|error|warn|info|debug|trace|silent)$' })
 })
 
