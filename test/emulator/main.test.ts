@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import t from 'tap'
 import { exchange, pkce, postJson, REDIRECT_URI } from './fixtures/client.js'
+import { childEnv } from '../support/child-env.js'
 
 const ROOT = new URL('../../', import.meta.url)
 
@@ -13,7 +14,7 @@ interface Teardown { teardown (fn: () => void): void }
 function run (t: Teardown, env: Record<string, string>): ReturnType<typeof spawn> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, EMULATOR_PORT: '0', ...env },
+    env: childEnv({ EMULATOR_PORT: '0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })

@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import t from 'tap'
 import { TurnBatchedDestination } from '../../src/logger.js'
 import { ROOT } from './fixtures/server-process.js'
+import { childEnv } from '../support/child-env.js'
 
 // The log destination hands its sink the lines of one event-loop turn as one string, in
 // order, and loses none: not on flush, not when the process exits or crashes in that turn.
@@ -53,7 +54,7 @@ t.test('flush and flushSync hand over what is held first', async (t) => {
 
 for (const mode of ['exit', 'crash'] as const) {
   t.test(`a process that ends (${mode}) in the turn it logged writes every line`, async (t) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/ops/fixtures/log-exit.ts', mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/ops/fixtures/log-exit.ts', mode], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (d: Buffer) => { out += d.toString() })

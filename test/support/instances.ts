@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/index.js'
 import { captureLogs } from '../helper.js'
+import { childEnv } from './child-env.js'
 import { freePort, waitFor } from './redis-procs.js'
 
 // Service instances for multi-instance tests: real processes (`node --import tsx src/server.ts`,
@@ -24,19 +25,6 @@ export interface Instance {
   logs (): string[]
   /** Sends `signal` and waits for the process to exit. */
   kill (signal?: NodeJS.Signals): Promise<void>
-}
-
-// The parent's environment minus what tap injects (coverage loaders, TAP_* state), plus `env`.
-function childEnv (env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && k !== 'NODE_OPTIONS' && !k.startsWith('TAP') && !k.startsWith('_TAPJS')) out[k] = v
-  }
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete out[k]
-    else out[k] = v
-  }
-  return out
 }
 
 async function live200 (url: string): Promise<boolean> {
