@@ -101,12 +101,7 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
     async authenticate (token: string | undefined): Promise<Authenticated> {
       if (token === undefined || token === '') throw tokenInvalid('A session token is required: Authorization: Bearer <token>.')
       const id = digest(token)
-      let record: SessionRecord | null
-      try {
-        record = await store.getSession(id)
-      } catch (err) {
-        storeFault(err)
-      }
+      const record = await store.getSession(id).catch(storeFault)
       if (record === null || record.exp <= Date.now()) throw tokenInvalid()
       // A record sealed with a key no longer configured is kept, not deleted: a deploy that
       // dropped a key too early (or on some instances only) is undone by adding it back.

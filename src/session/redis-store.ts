@@ -100,16 +100,12 @@ export function createRedisStore (client: RedisClient, prefix: string, onError: 
   for (const [name, s] of Object.entries(SCRIPTS)) client.defineCommand(name, s)
   const r = client as RedisClient & Scripted
 
-  function failed (operation: string, err: unknown): StoreError {
-    onError(operation)
-    return new StoreError(operation, err)
-  }
-
   async function run<T> (operation: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn()
     } catch (err) {
-      throw failed(operation, err)
+      onError(operation)
+      throw new StoreError(operation, err)
     }
   }
 
@@ -118,14 +114,7 @@ export function createRedisStore (client: RedisClient, prefix: string, onError: 
       await r.set(keys[kind](hash), value, 'PX', ttlMs)
     }),
     takeOnce: (kind, hash) => run('take_once', () => r.getdel(keys[kind](hash))),
-    // Every /me reads a session: one promise here, not run()'s two.
-    async getSession (id) {
-      try {
-        return decodeRecord(await r.get(keys.session(id)))
-      } catch (err) {
-        throw failed('get_session', err)
-      }
-    },
+    getSession: (id) => run('get_session', async () => decodeRecord(await r.get(keys.session(id)))),
     createSession: (id, record) => run('create_session', async () => {
       // Two slots on a cluster, so two commands: the index first, so that a session never
       // exists unlisted (logout everywhere would miss it); a listed id without a session is
