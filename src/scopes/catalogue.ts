@@ -1,10 +1,13 @@
-// THE table of TikTok user fields and scopes, copied from
-// ../shared/seed/tiktok-user-object.md (texts byte for byte, in the seed's order).
-// Everything else derives from it: the `fields` enum, the user schema and the OpenAPI
-// document, the fields asked of TikTok, scope checks and the `/scopes` body.
+// THE tables of TikTok's scopes, user fields and video fields. The scope and user-field texts
+// are TikTok's own, as its consent screen and its user object reference show them
+// (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info), in that order; the video
+// fields are those of TikTok's video object
+// (https://developers.tiktok.com/doc/tiktok-api-v2-video-object).
+// Everything else derives from these tables: the `fields` enums, the response schemas and the
+// OpenAPI document, the fields asked of TikTok, scope checks and the `/scopes` body.
 // Adding a field is one line here.
 
-export type FieldType = 'string' | 'boolean' | 'int64'
+export type FieldType = 'string' | 'boolean' | 'int32' | 'int64'
 
 export interface ScopeEntry {
   readonly scope: string
@@ -46,7 +49,38 @@ export const FIELDS = [
   { field: 'video_count', type: 'int64', scope: 'user.info.stats', en: 'The total number of publicly posted videos by the user.', th: 'จำนวนวิดีโอที่ผู้ใช้โพสต์ต่อสาธารณะ' }
 ] as const satisfies readonly FieldEntry[]
 
+/** TikTok's video object (Display API); every field needs `video.list`. */
+export const VIDEO_FIELDS = [
+  { field: 'id', type: 'string', scope: 'video.list', en: 'Unique identifier of the TikTok video.', th: 'รหัสประจำตัวที่ไม่ซ้ำกันของวิดีโอ TikTok' },
+  { field: 'create_time', type: 'int64', scope: 'video.list', en: 'When the video was posted, in UTC Unix epoch seconds.', th: 'เวลาที่โพสต์วิดีโอ เป็นวินาทีตามเวลา Unix (UTC)' },
+  { field: 'cover_image_url', type: 'string', scope: 'video.list', en: 'A CDN link to the video\'s static cover image; the signed link lives 6 hours.', th: 'ลิงก์ CDN ของภาพปกวิดีโอ ลิงก์ที่ลงนามมีอายุ 6 ชั่วโมง' },
+  { field: 'share_url', type: 'string', scope: 'video.list', en: 'A shareable link to the video.', th: 'ลิงก์สำหรับแชร์วิดีโอนี้' },
+  { field: 'video_description', type: 'string', scope: 'video.list', en: 'The description the creator set for the video (at most 150 characters).', th: 'คำอธิบายวิดีโอที่ผู้สร้างตั้งไว้ (ไม่เกิน 150 ตัวอักษร)' },
+  { field: 'duration', type: 'int32', scope: 'video.list', en: 'The duration of the video in seconds.', th: 'ความยาวของวิดีโอเป็นวินาที' },
+  { field: 'height', type: 'int32', scope: 'video.list', en: 'The height of the video in pixels.', th: 'ความสูงของวิดีโอเป็นพิกเซล' },
+  { field: 'width', type: 'int32', scope: 'video.list', en: 'The width of the video in pixels.', th: 'ความกว้างของวิดีโอเป็นพิกเซล' },
+  { field: 'title', type: 'string', scope: 'video.list', en: 'The video title (at most 150 characters).', th: 'ชื่อวิดีโอ (ไม่เกิน 150 ตัวอักษร)' },
+  { field: 'embed_html', type: 'string', scope: 'video.list', en: 'HTML code that embeds the video.', th: 'โค้ด HTML สำหรับฝังวิดีโอ' },
+  { field: 'embed_link', type: 'string', scope: 'video.list', en: 'The video\'s embed link on tiktok.com.', th: 'ลิงก์สำหรับฝังวิดีโอบน tiktok.com' },
+  { field: 'like_count', type: 'int32', scope: 'video.list', en: 'The number of likes on the video.', th: 'จำนวนไลก์ของวิดีโอ' },
+  { field: 'comment_count', type: 'int32', scope: 'video.list', en: 'The number of comments on the video.', th: 'จำนวนความคิดเห็นของวิดีโอ' },
+  { field: 'share_count', type: 'int32', scope: 'video.list', en: 'The number of times the video was shared.', th: 'จำนวนครั้งที่วิดีโอถูกแชร์' },
+  { field: 'view_count', type: 'int64', scope: 'video.list', en: 'The number of views of the video.', th: 'จำนวนการดูวิดีโอ' }
+] as const satisfies readonly FieldEntry[]
+
 export type ScopeName = typeof SCOPES[number]['scope']
+export type VideoFieldName = typeof VIDEO_FIELDS[number]['field']
+export const VIDEO_FIELD_NAMES: readonly VideoFieldName[] = VIDEO_FIELDS.map((f) => f.field)
+
+const videoFieldByName = new Map<string, FieldEntry>(VIDEO_FIELDS.map((f) => [f.field, f]))
+
+export function isVideoField (name: string): name is VideoFieldName {
+  return videoFieldByName.has(name)
+}
+
+export function videoFieldEntry (name: VideoFieldName): FieldEntry {
+  return videoFieldByName.get(name) as FieldEntry
+}
 export type FieldName = typeof FIELDS[number]['field']
 
 export const SCOPE_NAMES: readonly ScopeName[] = SCOPES.map((s) => s.scope)
