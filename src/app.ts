@@ -10,13 +10,18 @@ import security, { clientErrorHandler } from './plugins/security.js'
 import bodyParser from './plugins/body-parser.js'
 import swagger from './plugins/swagger.js'
 import metricsPlugin, { createMetrics } from './plugins/metrics.js'
+import redis from './plugins/redis.js'
 import services from './plugins/services.js'
+import auth from './plugins/auth.js'
 import overloadGuard from './plugins/under-pressure.js'
+import shutdownGuard from './plugins/shutdown-guard.js'
 import rateLimit from './plugins/rate-limit.js'
 import loginRoutes from './routes/auth/login.js'
 import sessionRoutes from './routes/auth/session.js'
 import logoutRoutes from './routes/auth/logout.js'
 import meRoutes from './routes/me.js'
+import videoRoutes from './routes/videos.js'
+import webhookRoutes from './routes/webhooks.js'
 import scopesRoutes from './routes/scopes.js'
 import healthRoutes from './routes/health.js'
 import internalRoutes from './routes/internal/index.js'
@@ -47,16 +52,21 @@ export function exactBodyValidators (): ValidatorFactory {
   }
 }
 
+/** Trust the nearest `n` proxies (Fastify's own reading of a numeric trustProxy; its types take a function). */
+const hops = (n: number) => (_address: string, hop: number): boolean => hop < n
+
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.loggerInstance === undefined ? { logger: loggerOptions(config.logLevel) } : { loggerInstance: opts.loggerInstance }),
     genReqId: () => newLogId(),
+    // The client address (rate limits, logs) comes from X-Forwarded-For only through TRUST_PROXY's proxies.
+    trustProxy: typeof config.trustProxy === 'number' ? hops(config.trustProxy) : config.trustProxy,
     requestIdHeader: false,
     // One log line per request, written by the onResponse hook below, labelled log_id.
     logController: new LogController({ requestIdLogLabel: 'log_id', disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,
     bodyLimit: 16 * 1024,
-    return503OnClosing: false, // the envelope instead: plugins/under-pressure.ts
+    return503OnClosing: false, // the envelope instead: plugins/shutdown-guard.ts
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
     schemaController: { compilersFactory: { buildValidator: exactBodyValidators() } },
@@ -98,19 +108,24 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(errorHandler)
   await app.register(security)
   await app.register(overloadGuard)
+  await app.register(shutdownGuard)
   await app.register(bodyParser)
   await app.register(metricsPlugin, { metrics })
   await app.register(swagger, { config })
+  await app.register(redis, { config })
   await app.register(services, { config, store: opts.store, metrics })
   await app.register(rateLimit, { config })
+  await app.register(auth, { config })
 
   await app.register(loginRoutes)
   await app.register(sessionRoutes)
   await app.register(logoutRoutes)
   await app.register(meRoutes)
+  await app.register(videoRoutes)
+  await app.register(webhookRoutes)
   await app.register(scopesRoutes)
   await app.register(healthRoutes)
-  await app.register(internalRoutes, { keys: config.internalApiKeys })
+  await app.register(internalRoutes)
   if (opts.demo === true) await app.register(demoRoutes, { config })
   return app
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import closeWithGrace from 'close-with-grace'
 import { startEmulator } from './emulator/index.js'
 import { loadConfig, ConfigError } from './config/index.js'
@@ -10,6 +11,8 @@ const port = process.env.PORT ?? '3000'
 const base = process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`
 const emulator = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 4010) })
 const demoRedirect = `${base.replace(/\/+$/, '')}/demo/`
+// A fresh internal API key per run, printed below: never a constant anyone could know.
+const internalKey = randomBytes(24).toString('base64url')
 
 let config
 try {
@@ -22,7 +25,7 @@ try {
     TIKTOK_AUTH_BASE_URL: emulator.url,
     TIKTOK_API_BASE_URL: emulator.url,
     APP_REDIRECT_URIS: [demoRedirect, process.env.APP_REDIRECT_URIS].filter(Boolean).join(','),
-    INTERNAL_API_KEYS: process.env.INTERNAL_API_KEYS ?? 'dev:dev-internal-key-change-me'
+    INTERNAL_API_KEYS: process.env.INTERNAL_API_KEYS ?? `dev:${internalKey}`
   })
 } catch (err) {
   if (err instanceof ConfigError) {
@@ -45,5 +48,9 @@ process.stdout.write(`
   Service:          ${config.publicBaseUrl}   (API docs: ${config.publicBaseUrl}/docs)
 
   Open ${demoRedirect} to sign in with the emulated TikTok.
-
+${process.env.INTERNAL_API_KEYS === undefined
+? `
+  Internal API key for this run (/internal/*):  Authorization: Bearer ${internalKey}
+`
+: ''}
 `)

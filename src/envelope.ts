@@ -1,16 +1,23 @@
 import { randomFillSync } from 'node:crypto'
 import type { ErrorCode } from './errors.js'
 
-export interface Envelope<T> {
+export interface Success<T> {
   data: T
-  error: { code: 'ok' | ErrorCode, message: string, log_id: string }
+  error: { code: 'ok', message: '', log_id: string }
 }
 
-export function ok<T> (data: T, logId: string): Envelope<T> {
+export interface Failure {
+  data: Record<string, never>
+  error: { code: ErrorCode, message: string, log_id: string }
+}
+
+/** Every success answer: the route's data in TikTok's envelope. */
+export function ok<T> (data: T, logId: string): Success<T> {
   return { data, error: { code: 'ok', message: '', log_id: logId } }
 }
 
-export function fail (code: ErrorCode, message: string, logId: string): Envelope<Record<string, never>> {
+/** Every error answer (plugins/error-handler.ts, plugins/security.ts). */
+export function fail (code: ErrorCode, message: string, logId: string): Failure {
   return { data: {}, error: { code, message, log_id: logId } }
 }
 
@@ -43,4 +50,6 @@ export function newLogId (now = Date.now()): string {
   return utcStamp(now) + hex
 }
 
-export const LOG_ID_PATTERN = /^\d{14}[0-9A-F]{20}$/
+export const LOG_ID_PATTERN = /^[0-9]{14}[0-9A-F]{20}$/
+/** An example log_id, for the OpenAPI document. */
+export const LOG_ID_EXAMPLE = '20261124093011A1B2C3D4E5F6A7B8C9D0'

@@ -1,30 +1,21 @@
 import { Type, type TSchema } from 'typebox'
-import { ERROR_CODES, type ErrorCode } from './errors.js'
-import { FIELDS, FIELD_NAMES, SCOPES, bilingual } from './scopes/catalogue.js'
+import { ERROR_CODES, EXAMPLES, Errors, type ErrorCode } from './errors.js'
+import { LOG_ID_EXAMPLE, LOG_ID_PATTERN } from './envelope.js'
+import { FIELDS, FIELD_NAMES, SCOPES, VIDEO_FIELDS, VIDEO_FIELD_NAMES, bilingual, type FieldEntry } from './scopes/catalogue.js'
 
 // Response schemas shared by the routes; the OpenAPI document is generated from them.
 
-const LOG_ID_EXAMPLE = '20261124093011A1B2C3D4E5F6A7B8C9D0'
+/** The OpenAPI `security` of routes with `auth: 'session'` and `auth: 'internal'` (plugins/auth.ts). */
+export const SESSION_SECURITY = [{ sessionToken: [] }]
+export const INTERNAL_SECURITY = [{ internalApiKey: [] }]
 
-export const LogId = Type.String({ pattern: '^[0-9]{14}[0-9A-F]{20}$', description: 'This request in this service\'s logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.', examples: [LOG_ID_EXAMPLE] })
+export const LogId = Type.String({ pattern: LOG_ID_PATTERN.source, description: 'This request in this service\'s logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.', examples: [LOG_ID_EXAMPLE] })
 
 export function Envelope<T extends TSchema> (data: T, description: string) {
   return Type.Object({
     data,
     error: Type.Object({ code: Type.Literal('ok'), message: Type.Literal(''), log_id: LogId }, { additionalProperties: false })
   }, { additionalProperties: false, description })
-}
-
-const EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
-  invalid_params: 'Unknown field(s) in fields: "email".',
-  access_token_invalid: 'The session token is missing, unknown, expired or revoked.',
-  scope_not_authorized: 'The user did not grant the scope(s) needed for the requested fields: user.info.stats.',
-  not_found: 'No such route: GET /nope.',
-  rate_limit_exceeded: 'Rate limit exceeded; retry after the Retry-After header\'s seconds.',
-  internal_error: 'An unexpected error occurred; it is logged under this log_id.',
-  upstream_error: 'TikTok answered HTTP 500.',
-  service_unavailable: 'The session store is unreachable; try again shortly.',
-  upstream_timeout: 'TikTok did not answer in time.'
 }
 
 export function ErrorEnvelope (codes: readonly ErrorCode[], exampleMessage?: string) {
@@ -39,14 +30,14 @@ export function ErrorEnvelope (codes: readonly ErrorCode[], exampleMessage?: str
   }, {
     additionalProperties: false,
     description: codes.map((c) => `\`${c}\``).join(', '),
-    examples: [{ data: {}, error: { code: first, message: exampleMessage ?? EXAMPLE_MESSAGES[first], log_id: LOG_ID_EXAMPLE } }]
+    examples: [{ data: {}, error: { code: first, message: exampleMessage ?? EXAMPLES[first].message, log_id: LOG_ID_EXAMPLE } }]
   })
 }
 
 /** Routes with a JSON body also answer 413 (too large) and 415 (not JSON), as invalid_params. */
 export const BODY_ERRORS: Record<number, TSchema> = {
-  413: ErrorEnvelope(['invalid_params'], 'The request body is too large.'),
-  415: ErrorEnvelope(['invalid_params'], 'The request body must be application/json.')
+  413: ErrorEnvelope(['invalid_params'], Errors.bodyTooLarge().message),
+  415: ErrorEnvelope(['invalid_params'], Errors.notJson().message)
 }
 
 /** The error responses of a route, grouped by HTTP status, each with an example envelope. */
@@ -57,9 +48,9 @@ export function errorResponses (...codes: ErrorCode[]): Record<number, TSchema> 
   return Object.fromEntries([...byStatus].map(([status, cs]) => [status, ErrorEnvelope(cs)]))
 }
 
-const fieldSchema = (f: typeof FIELDS[number]): TSchema => {
+const fieldSchema = (f: FieldEntry): TSchema => {
   const meta = { description: bilingual(f), 'x-tiktok-scope': f.scope }
-  if (f.type === 'int64') return Type.Integer({ ...meta, format: 'int64' })
+  if (f.type === 'int64' || f.type === 'int32') return Type.Integer({ ...meta, format: f.type })
   if (f.type === 'boolean') return Type.Boolean(meta)
   return Type.String(meta)
 }
@@ -69,6 +60,20 @@ export const User = Type.Object(
   Object.fromEntries(FIELDS.map((f) => [f.field, Type.Optional(fieldSchema(f))])),
   { additionalProperties: false, description: 'Only the requested (or all granted) fields; absent optional fields are omitted, never null.' }
 )
+
+/** TikTok's video object; every property needs video.list (x-tiktok-scope). */
+export const Video = Type.Object(
+  Object.fromEntries(VIDEO_FIELDS.map((f) => [f.field, Type.Optional(fieldSchema(f))])),
+  { additionalProperties: false, description: 'Only the requested (or all) fields; absent optional fields are omitted, never null.' }
+)
+
+export const VideoFieldsParam = Type.String({
+  description: 'Comma-separated video fields (all need `video.list`). Without it: every field.',
+  minLength: 1,
+  maxLength: 512,
+  'x-enum-values': [...VIDEO_FIELD_NAMES],
+  examples: ['id,title,cover_image_url,view_count']
+})
 
 export const FieldsParam = Type.String({
   description: 'Comma-separated user fields. Without it: every field the granted scopes allow. Each field needs its scope:\n\n' +

@@ -13,6 +13,8 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emula
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 export const APP_REDIRECT = 'https://app.example.com/oauth/callback'
 export const NATIVE_REDIRECT = 'com.example.app:/oauth'
+/** The secret of the internal API key `reports` that testEnv configures. */
+export const INTERNAL_KEY = 'internal-secret-0123456789abcdef'
 
 interface Teardownable { teardown (fn: () => unknown): void }
 
@@ -38,7 +40,7 @@ export function testEnv (emulatorUrl: string, extra: Record<string, string | und
     REDIS_KEY_PREFIX: `bff-test:${randomBytes(6).toString('hex')}:`,
     TOKEN_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
     APP_REDIRECT_URIS: `${APP_REDIRECT},${NATIVE_REDIRECT}`,
-    INTERNAL_API_KEYS: 'reports:internal-secret-0123456789abcdef',
+    INTERNAL_API_KEYS: `reports:${INTERNAL_KEY}`,
     LOG_LEVEL: 'info',
     ...extra
   }
@@ -127,6 +129,16 @@ export async function login (ctx: Ctx, opts: { scopes?: string[], openId?: strin
   if (res.statusCode !== 201) throw new Error(`session answered ${res.statusCode}: ${res.body}`)
   const session = res.json().data.session
   return { token: session.token, session }
+}
+
+/** The value of a record as the store keeps it, `<key id>.<MAC>.<value>`: the value. */
+export function storedValue (raw: string): string {
+  return raw.slice(raw.indexOf('.', raw.indexOf('.') + 1) + 1)
+}
+
+/** A stored session record, parsed (null when absent). */
+export function storedRecord<T = Record<string, unknown>> (raw: string | null): T | null {
+  return raw === null ? null : JSON.parse(storedValue(raw)) as T
 }
 
 export const auth = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })

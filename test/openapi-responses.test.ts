@@ -97,8 +97,10 @@ async function healthyService (t: Parameters<typeof build>[0], hit: ReturnType<t
   await hit(ctx, { url: `/internal/users/${SOMCHAI.open_id}?fields=username`, headers: auth(INTERNAL) })
   await hit(ctx, { method: 'POST', url: '/auth/logout', headers: auth(token) })
 
+  // Credentials are checked before the body is read: these carry live ones.
+  const live = await login(ctx)
   for (const url of ['/auth/session', '/auth/tiktok/exchange', '/auth/logout', '/internal/introspect']) {
-    const headers = url.startsWith('/internal') ? auth(INTERNAL) : {}
+    const headers = url.startsWith('/internal') ? auth(INTERNAL) : url === '/auth/logout' ? auth(live.token) : {}
     await hit(ctx, { method: 'POST', url, headers: { ...headers, 'content-type': 'text/plain' }, payload: 'code=x' })
     await hit(ctx, { method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify({ code: 'x'.repeat(20_000) }) })
   }

@@ -121,6 +121,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's public videos
+         * @description Proxies TikTok's /v2/video/list/ (newest first, a page at a time) or, with `ids`, /v2/video/query/, in TikTok's envelope. Needs the `video.list` scope: without it, a 403 naming it and TikTok is not called. An unknown field is a 400 naming it. Responses carry `Cache-Control: private` and an `ETag` over `data`, as GET /me.
+         */
+        get: operations["getMyVideos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/tiktok": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * TikTok's webhook deliveries (register PUBLIC_BASE_URL + /webhooks/tiktok with TikTok)
+         * @description Verified on the raw body before anything else: `TikTok-Signature: t=<unix seconds>,s=<hex HMAC-SHA256>` keyed with the client secret over `t + "." + body`, `t` within TIKTOK_WEBHOOK_TOLERANCE_SECONDS of now, and the body's `client_key` this app's; anything else is a 401 and changes nothing. `authorization.removed` ends every session of `user_openid`. A repeated delivery, or another event, answers 200 and changes nothing.
+         */
+        post: operations["tiktokWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scopes": {
         parameters: {
             query?: never;
@@ -293,7 +333,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -445,7 +485,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -695,7 +735,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -947,7 +987,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -1181,7 +1221,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "access_token_invalid",
-                     *         "message": "The session token is missing, unknown, expired or revoked.",
+                     *         "message": "The session token is unknown, expired or revoked.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -1277,7 +1317,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -1538,7 +1578,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "access_token_invalid",
-                     *         "message": "The session token is missing, unknown, expired or revoked.",
+                     *         "message": "The session token is unknown, expired or revoked.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -1602,7 +1642,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -1753,6 +1793,652 @@ export interface operations {
             };
         };
     };
+    getMyVideos: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page (UTC milliseconds): the next, older page. */
+                cursor?: number;
+                /** @description Videos per page, 1 to 20 (default 10). TikTok may answer fewer, even when has_more is true. */
+                max_count?: number;
+                /** @description Comma-separated video ids (1 to 20): these videos of the user, through TikTok's video query (to refresh cover URLs, which TikTok signs for 6 hours). Not with cursor or max_count. */
+                ids?: string;
+                /**
+                 * @description Comma-separated video fields (all need `video.list`). Without it: every field.
+                 * @example id,title,cover_image_url,view_count
+                 */
+                fields?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of videos. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            videos: {
+                                /**
+                                 * @description Unique identifier of the TikTok video.
+                                 *     รหัสประจำตัวที่ไม่ซ้ำกันของวิดีโอ TikTok
+                                 */
+                                id?: string;
+                                /**
+                                 * Format: int64
+                                 * @description When the video was posted, in UTC Unix epoch seconds.
+                                 *     เวลาที่โพสต์วิดีโอ เป็นวินาทีตามเวลา Unix (UTC)
+                                 */
+                                create_time?: number;
+                                /**
+                                 * @description A CDN link to the video's static cover image; the signed link lives 6 hours.
+                                 *     ลิงก์ CDN ของภาพปกวิดีโอ ลิงก์ที่ลงนามมีอายุ 6 ชั่วโมง
+                                 */
+                                cover_image_url?: string;
+                                /**
+                                 * @description A shareable link to the video.
+                                 *     ลิงก์สำหรับแชร์วิดีโอนี้
+                                 */
+                                share_url?: string;
+                                /**
+                                 * @description The description the creator set for the video (at most 150 characters).
+                                 *     คำอธิบายวิดีโอที่ผู้สร้างตั้งไว้ (ไม่เกิน 150 ตัวอักษร)
+                                 */
+                                video_description?: string;
+                                /**
+                                 * Format: int32
+                                 * @description The duration of the video in seconds.
+                                 *     ความยาวของวิดีโอเป็นวินาที
+                                 */
+                                duration?: number;
+                                /**
+                                 * Format: int32
+                                 * @description The height of the video in pixels.
+                                 *     ความสูงของวิดีโอเป็นพิกเซล
+                                 */
+                                height?: number;
+                                /**
+                                 * Format: int32
+                                 * @description The width of the video in pixels.
+                                 *     ความกว้างของวิดีโอเป็นพิกเซล
+                                 */
+                                width?: number;
+                                /**
+                                 * @description The video title (at most 150 characters).
+                                 *     ชื่อวิดีโอ (ไม่เกิน 150 ตัวอักษร)
+                                 */
+                                title?: string;
+                                /**
+                                 * @description HTML code that embeds the video.
+                                 *     โค้ด HTML สำหรับฝังวิดีโอ
+                                 */
+                                embed_html?: string;
+                                /**
+                                 * @description The video's embed link on tiktok.com.
+                                 *     ลิงก์สำหรับฝังวิดีโอบน tiktok.com
+                                 */
+                                embed_link?: string;
+                                /**
+                                 * Format: int32
+                                 * @description The number of likes on the video.
+                                 *     จำนวนไลก์ของวิดีโอ
+                                 */
+                                like_count?: number;
+                                /**
+                                 * Format: int32
+                                 * @description The number of comments on the video.
+                                 *     จำนวนความคิดเห็นของวิดีโอ
+                                 */
+                                comment_count?: number;
+                                /**
+                                 * Format: int32
+                                 * @description The number of times the video was shared.
+                                 *     จำนวนครั้งที่วิดีโอถูกแชร์
+                                 */
+                                share_count?: number;
+                                /**
+                                 * Format: int64
+                                 * @description The number of views of the video.
+                                 *     จำนวนการดูวิดีโอ
+                                 */
+                                view_count?: number;
+                            }[];
+                            /**
+                             * Format: int64
+                             * @description Pass it back as `cursor` for the next, older page.
+                             */
+                            cursor: number;
+                            /** @description Whether older videos remain. A short page is not the end. */
+                            has_more: boolean;
+                        };
+                        error: {
+                            /** @enum {string} */
+                            code: "ok";
+                            /** @enum {string} */
+                            message: "";
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not modified: the ETag in If-None-Match still matches. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_params` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "Unknown field(s) in fields: \"email\".",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `access_token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "access_token_invalid",
+                     *         "message": "The session token is unknown, expired or revoked.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "access_token_invalid";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `scope_not_authorized` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "scope_not_authorized",
+                     *         "message": "The user did not grant the scope(s) needed for the requested fields: user.info.stats.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "scope_not_authorized";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "rate_limit_exceeded",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limit_exceeded";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected error occurred; it is logged under this log_id.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `upstream_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "upstream_error",
+                     *         "message": "TikTok answered HTTP 500.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "upstream_error";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "The session store is unreachable; try again shortly.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `upstream_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "upstream_timeout",
+                     *         "message": "TikTok did not answer in time.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "upstream_timeout";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    tiktokWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description t=<unix seconds>,s=<hex HMAC-SHA256> */
+                "tiktok-signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The app's client key: must be this service's TIKTOK_CLIENT_KEY. */
+                    client_key: string;
+                    /** @example authorization.removed */
+                    event: string;
+                    /** @description Unix seconds. */
+                    create_time: number;
+                    user_openid: string;
+                    /** @description A JSON string, e.g. {"reason":1} for authorization.removed. */
+                    content: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The delivery was received. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description processed: acted on; ignored: a repeated delivery or an event this service does not act on. */
+                            outcome: "processed" | "ignored";
+                        };
+                        error: {
+                            /** @enum {string} */
+                            code: "ok";
+                            /** @enum {string} */
+                            message: "";
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "Unknown field(s) in fields: \"email\".",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `access_token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "access_token_invalid",
+                     *         "message": "The session token is unknown, expired or revoked.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "access_token_invalid";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body is too large.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_params` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "invalid_params",
+                     *         "message": "The request body must be application/json.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_params";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected error occurred; it is logged under this log_id.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "The session store is unreachable; try again shortly.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listScopes: {
         parameters: {
             query?: never;
@@ -1839,7 +2525,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -2245,7 +2931,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "access_token_invalid",
-                     *         "message": "The session token is missing, unknown, expired or revoked.",
+                     *         "message": "The session token is unknown, expired or revoked.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -2341,7 +3027,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -2597,7 +3283,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "access_token_invalid",
-                     *         "message": "The session token is missing, unknown, expired or revoked.",
+                     *         "message": "The session token is unknown, expired or revoked.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }
@@ -2693,7 +3379,7 @@ export interface operations {
                      *       "data": {},
                      *       "error": {
                      *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit exceeded; retry after the Retry-After header's seconds.",
+                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
                      *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
                      *       }
                      *     }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import envSchema from 'env-schema'
 import { EnvSchema, type Env } from './schema.js'
 import { isScope } from '../scopes/catalogue.js'
-import { ConfigError, isAllowedAppRedirectUri, parseHostPorts, parseHttpOrigin, parseKeys, splitList } from './parse.js'
+import { ConfigError, isAllowedAppRedirectUri, parseHostPorts, parseHttpOrigin, parseInternalKeys, parseKeys, parseTrustProxy, splitList, type TrustProxy } from './parse.js'
 
 export { ConfigError } from './parse.js'
 
@@ -38,6 +38,12 @@ export interface Config {
   readonly appRedirectUris: readonly string[]
   readonly internalApiKeys: ReadonlyArray<{ readonly name: string, readonly secret: string }>
   readonly sessionTtlSeconds: number | undefined
+  /** A session unused this long ends (sliding, never past sessionTtlSeconds or TikTok's grant). */
+  readonly sessionIdleSeconds: number
+  /** How far a webhook's signed timestamp may be from now. */
+  readonly webhookToleranceSeconds: number
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For gives the client address. */
+  readonly trustProxy: TrustProxy
   readonly rateLimit: { readonly auth: number, readonly me: number, readonly internal: number }
   readonly logLevel: string
   /** How long a stop may take before the process exits anyway (src/server.ts). */
@@ -97,9 +103,10 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
   const production = e.NODE_ENV === 'production'
   const warnings: string[] = []
 
-  const publicBaseUrl = parseHttpOrigin('PUBLIC_BASE_URL', e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`)
-  const authBaseUrl = parseHttpOrigin('TIKTOK_AUTH_BASE_URL', e.TIKTOK_AUTH_BASE_URL)
-  const apiBaseUrl = parseHttpOrigin('TIKTOK_API_BASE_URL', e.TIKTOK_API_BASE_URL)
+  // Production never speaks cleartext to the app or to TikTok: tokens and codes travel there.
+  const publicBaseUrl = parseHttpOrigin('PUBLIC_BASE_URL', e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`, production)
+  const authBaseUrl = parseHttpOrigin('TIKTOK_AUTH_BASE_URL', e.TIKTOK_AUTH_BASE_URL, production)
+  const apiBaseUrl = parseHttpOrigin('TIKTOK_API_BASE_URL', e.TIKTOK_API_BASE_URL, production)
 
   const scopes = splitList(e.TIKTOK_SCOPES)
   if (scopes.length === 0) throw new ConfigError('TIKTOK_SCOPES', 'must list at least one scope')
@@ -138,15 +145,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     }
   }
 
-  const internalApiKeys = splitList(e.INTERNAL_API_KEYS ?? '').map((pair) => {
-    const at = pair.indexOf(':')
-    const name = pair.slice(0, at)
-    const secret = pair.slice(at + 1)
-    if (at < 1 || !/^[\w.-]+$/.test(name) || secret.length < 16) {
-      throw new ConfigError('INTERNAL_API_KEYS', 'each entry must be name:secret with a secret of at least 16 characters')
-    }
-    return { name, secret }
-  })
+  const internalApiKeys = parseInternalKeys('INTERNAL_API_KEYS', e.INTERNAL_API_KEYS ?? '')
 
   const config: Config = {
     production,
@@ -160,6 +159,9 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     appRedirectUris,
     internalApiKeys,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    sessionIdleSeconds: e.SESSION_IDLE_TIMEOUT_SECONDS,
+    webhookToleranceSeconds: e.TIKTOK_WEBHOOK_TOLERANCE_SECONDS,
+    trustProxy: parseTrustProxy('TRUST_PROXY', e.TRUST_PROXY),
     rateLimit: { auth: e.RATE_LIMIT_AUTH_PER_MINUTE, me: e.RATE_LIMIT_ME_PER_MINUTE, internal: e.RATE_LIMIT_INTERNAL_PER_MINUTE },
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

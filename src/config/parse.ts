@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+
 // Checks of single configuration values. Each failure names the variable and never echoes
 // its value (it may be a secret).
 
@@ -14,13 +16,17 @@ export function splitList (value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
-/** An absolute http(s) origin with an optional path prefix; returned without a trailing slash. */
-export function parseHttpOrigin (name: string, value: string): string {
+/**
+ * An absolute http(s) origin with an optional path prefix; returned without a trailing slash.
+ * `httpsOnly` (production): plain http is refused.
+ */
+export function parseHttpOrigin (name: string, value: string, httpsOnly = false): string {
   let url: URL
   try { url = new URL(value) } catch { throw new ConfigError(name, 'must be an absolute http(s) URL') }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
     throw new ConfigError(name, 'must be an absolute http(s) URL without query, fragment or credentials')
   }
+  if (httpsOnly && url.protocol !== 'https:') throw new ConfigError(name, 'must be an https URL in production (NODE_ENV=production)')
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
@@ -65,4 +71,55 @@ export function isAllowedAppRedirectUri (uri: string): boolean {
   if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname)
   // Private-use schemes are reverse domain names (RFC 8252 §7.1): at least one dot.
   return /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/.test(url.protocol) && !/^(javascript|data|file|vbscript):/i.test(uri)
+}
+
+/** Bits of randomness a secret can hold at most: its length times the bits of the smallest usual alphabet it fits. */
+export function secretBits (secret: string): number {
+  const perChar = /^[0-9a-f]+$/i.test(secret) ? 4 : /^[A-Za-z0-9+/_=-]+$/.test(secret) ? 6 : Math.log2(95)
+  return secret.length * perChar
+}
+
+/** The least a secret of INTERNAL_API_KEYS may hold (OWASP ASVS 2.9: 128 bits). */
+export const INTERNAL_SECRET_BITS = 128
+
+/** `name:secret,...`: names are logged, secrets never; each secret holds 128 bits or more. */
+export function parseInternalKeys (name: string, value: string): Array<{ name: string, secret: string }> {
+  const keys = splitList(value).map((pair) => {
+    const at = pair.indexOf(':')
+    const keyName = pair.slice(0, at)
+    const secret = pair.slice(at + 1)
+    if (at < 1 || !/^[\w.-]+$/.test(keyName)) throw new ConfigError(name, 'each entry must be name:secret')
+    if (secretBits(secret) < INTERNAL_SECRET_BITS) {
+      throw new ConfigError(name, `the secret of ${keyName} is too short: at least ${INTERNAL_SECRET_BITS} bits (22 base64url or 32 hex characters of random: openssl rand -hex 32)`)
+    }
+    return { name: keyName, secret }
+  })
+  const names = keys.map((k) => k.name)
+  const repeated = names.find((n, i) => names.indexOf(n) !== i)
+  if (repeated !== undefined) throw new ConfigError(name, `the name ${repeated} is used twice`)
+  return keys
+}
+
+/** Fastify's trustProxy: false, true, a hop count, or the addresses/CIDRs of the proxies. */
+export type TrustProxy = boolean | number | string[]
+
+export function parseTrustProxy (name: string, value: string): TrustProxy {
+  const v = value.trim().toLowerCase()
+  if (v === 'false' || v === '') return false
+  if (v === 'true') return true
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v)
+    if (hops < 1 || hops > 100) throw new ConfigError(name, 'a hop count must be from 1 to 100')
+    return hops
+  }
+  const list = splitList(value)
+  for (const entry of list) {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const max = family === 4 ? 32 : 128
+    if (family === 0 || rest.length > 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
+      throw new ConfigError(name, 'must be false, true, a hop count, or comma-separated IP addresses or CIDR ranges of the proxies')
+    }
+  }
+  return list
 }

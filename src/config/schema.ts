@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 
-// The environment as the contract (§2) names it. env-schema applies defaults and coerces
+// The environment the service reads (README "Configuration"). env-schema applies defaults and coerces
 // integers; src/config/index.ts then checks what a JSON schema cannot (URLs, keys, pairs).
 const Int = (def: number, minimum = 0, maximum = 2_147_483_647) =>
   Type.Integer({ default: def, minimum, maximum })
@@ -30,6 +30,9 @@ export const EnvSchema = Type.Object({
   APP_REDIRECT_URIS: Opt(),
   INTERNAL_API_KEYS: Opt(),
   SESSION_TTL_SECONDS: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_147_483_647 })),
+  SESSION_IDLE_TIMEOUT_SECONDS: Int(2_592_000, 1),
+  TIKTOK_WEBHOOK_TOLERANCE_SECONDS: Int(300, 1, 86_400),
+  TRUST_PROXY: Type.String({ default: 'false' }),
   RATE_LIMIT_AUTH_PER_MINUTE: Int(300),
   RATE_LIMIT_ME_PER_MINUTE: Int(0),
   RATE_LIMIT_INTERNAL_PER_MINUTE: Int(6000),

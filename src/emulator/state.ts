@@ -101,9 +101,13 @@ export class EmulatorState {
     return record.grant
   }
 
-  /** Revoke: the grant of an access or refresh token ends; unknown tokens are ignored. */
+  /**
+   * Revoke: the grant of a live access or refresh token ends; unknown, dead and expired tokens
+   * are ignored (an expired access token no longer identifies a grant at TikTok).
+   */
   revokeToken (tokenValue: string, clientKey: string): void {
-    const grant = this.access.get(tokenValue)?.grant ?? this.refresh.get(tokenValue)
+    const access = this.access.get(tokenValue)
+    const grant = access !== undefined && access.expiresAt > Date.now() ? access.grant : this.refresh.get(tokenValue)
     if (grant !== undefined && grant.clientKey === clientKey) this.endGrant(grant)
   }
 

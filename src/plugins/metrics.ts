@@ -5,6 +5,7 @@ import { Counter, Registry, collectDefaultMetrics, type Metric } from 'prom-clie
 import type { CallOutcome } from '../tiktok/client.js'
 import type { TikTokEndpoint } from '../tiktok/errors.js'
 import type { RefreshOutcome } from '../services/refresh.js'
+import type { WebhookOutcome } from '../services/webhooks.js'
 
 // Prometheus metrics (contract §4 Operations). Labels are route patterns and fixed values,
 // never a raw URL, token or code. One registry per app, so tests can run several apps.
@@ -13,6 +14,8 @@ export interface Metrics {
   registry: Registry
   tiktokCall: (endpoint: TikTokEndpoint, outcome: CallOutcome, seconds: number) => void
   refresh: (outcome: RefreshOutcome) => void
+  /** A TikTok webhook delivery and what came of it. */
+  webhook: (event: string, outcome: WebhookOutcome) => void
   /** A failed session-store command (the Redis store reports each). */
   storeError: (operation: string) => void
   /** One answered request; `route` is the route pattern (or 'unmatched'), never a raw URL. */
@@ -114,6 +117,7 @@ export function createMetrics (): Metrics {
     }
   })
   const refreshes = new Counter({ name: 'tiktok_token_refreshes_total', help: 'TikTok token refreshes by outcome (reused: another request or instance refreshed)', labelNames: ['outcome'], registers: [registry] })
+  const webhooks = new Counter({ name: 'tiktok_webhooks_total', help: 'TikTok webhook deliveries by event and outcome (refused: not signed, stale or for another app)', labelNames: ['event', 'outcome'], registers: [registry] })
   const storeErrors = new Counter({ name: 'session_store_errors_total', help: 'Failed session store operations', labelNames: ['operation'], registers: [registry] })
 
   // Series are made once per label set: the set is bounded (methods Node's parser accepts ×
@@ -128,6 +132,7 @@ export function createMetrics (): Metrics {
       tiktokDuration.observe(tiktokDuration.series(endpoint, () => ({ endpoint })), seconds)
     },
     refresh (outcome) { refreshes.inc({ outcome }) },
+    webhook (event, outcome) { webhooks.inc({ event, outcome }) },
     storeError (operation) { storeErrors.inc({ operation }) },
     observeHttp (method, route, statusCode, seconds) {
       const s = httpDuration.series(`${method} ${statusCode} ${route}`, () => ({ method, route, status_code: String(statusCode) }))

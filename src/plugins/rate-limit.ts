@@ -2,10 +2,9 @@ import fp from 'fastify-plugin'
 import fastifyRateLimit, { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor, type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config/index.js'
-import { AppError } from '../errors.js'
-import { bearer, createInternalKeyMatcher } from '../routes/bearer.js'
-import { createKeys, digest } from '../session/keys.js'
-import type { RedisClient } from '../session/redis-store.js'
+import { Errors } from '../errors.js'
+import { createKeys } from '../session/keys.js'
+import type { RedisClient } from '../session/redis-client.js'
 
 // Rate limits (contract §2) with @fastify/rate-limit, registered with `global: false`: a route
 // opts in with `config: { rateLimit: app.rateLimits.auth | .me | .internal }` (`false` = off).
@@ -84,7 +83,7 @@ export function createRedisLimitStore (redis: RedisClient, namespace: string, lo
 
 export default fp(async function rateLimit (app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts
-  const redis = app.bff.redis
+  const redis = app.redis
   await app.register(fastifyRateLimit, {
     global: false,
     timeWindow: WINDOW_MS,
@@ -92,23 +91,21 @@ export default fp(async function rateLimit (app: FastifyInstance, opts: { config
     ...(redis === undefined ? {} : { store: createRedisLimitStore(redis, createKeys(config.store.keyPrefix).rateLimit, app.log) }),
     errorResponseBuilder: (_request, ctx) => {
       const seconds = Math.max(1, Math.ceil(ctx.ttl / 1000))
-      return new AppError('rate_limit_exceeded', `Rate limit of ${ctx.max} requests per minute exceeded; retry in ${seconds} s.`, { retryAfter: seconds })
+      return Errors.rateLimited(ctx.max, seconds)
     }
   })
 
-  const internalKey = createInternalKeyMatcher(config.internalApiKeys)
   const limit = (max: number, keyGenerator: (request: FastifyRequest) => string): RateLimitOptions | false =>
     max === 0 ? false : { max, timeWindow: WINDOW_MS, keyGenerator }
   const limits: RateLimits = {
     auth: limit(config.rateLimit.auth, (request) => `auth:${request.routeOptions.url ?? ''}:${normalizeIP(request.ip)}`),
-    me: limit(config.rateLimit.me, (request) => {
-      const token = bearer(request)
-      return token === undefined ? `me:ip:${normalizeIP(request.ip)}` : `me:${digest(token)}`
-    }),
-    internal: limit(config.rateLimit.internal, (request) => `internal:${internalKey(request) ?? ''}`)
+    // Counted after authentication (plugins/auth.ts runs first): per live session, by its id
+    // (the token's digest, never the token), and per internal key name.
+    me: limit(config.rateLimit.me, (request) => `me:${request.session?.id ?? ''}`),
+    internal: limit(config.rateLimit.internal, (request) => `internal:${request.caller ?? ''}`)
   }
   app.decorate('rateLimits', limits)
-}, { name: 'rate-limit', dependencies: ['services'] })
+}, { name: 'rate-limit', dependencies: ['redis'] })
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import type { ConnectionError, FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { fail, newLogId } from '../envelope.js'
-import { AppError, type ErrorCode } from '../errors.js'
+import { Errors, type AppError } from '../errors.js'
 
 // The HTTP edge (docs/security.md): security headers on every answer, and the envelope for
 // what Node refuses before Fastify routes it (contract §3: no framework-default body ever).
@@ -51,8 +51,8 @@ export function helmetHeaders (options: HelmetOptions): Record<string, string> {
 export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders(HELMET))
 
 /** A complete HTTP/1.1 answer carrying the envelope, for sockets Fastify never saw. */
-function rawAnswer (status: number, code: ErrorCode, message: string, logId: string): { head: Record<string, string>, body: string } {
-  const body = JSON.stringify(fail(code, message, logId))
+function rawAnswer (err: AppError, logId: string): { head: Record<string, string>, body: string } {
+  const body = JSON.stringify(fail(err.code, err.message, logId))
   return {
     head: {
       'content-type': 'application/json; charset=utf-8',
@@ -66,10 +66,10 @@ function rawAnswer (status: number, code: ErrorCode, message: string, logId: str
   }
 }
 
-function writeToSocket (socket: Duplex, status: number, code: ErrorCode, message: string, logId: string): void {
-  const { head, body } = rawAnswer(status, code, message, logId)
+function writeToSocket (socket: Duplex, err: AppError, logId: string): void {
+  const { head, body } = rawAnswer(err, logId)
   const lines = Object.entries(head).map(([k, v]) => `${k}: ${v}\r\n`).join('')
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines}\r\n${body}`)
+  socket.end(`HTTP/1.1 ${err.statusCode} ${STATUS_CODES[err.statusCode] ?? ''}\r\n${lines}\r\n${body}`)
 }
 
 function logRefusal (log: FastifyBaseLogger, logId: string, status: number, reason: string): void {
@@ -85,11 +85,10 @@ export function clientErrorHandler (this: FastifyInstance, err: ConnectionError,
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   // Never write into the middle of an answer already under way on this connection (as Node does).
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
-  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-  const message = status === 408 ? 'The request did not arrive in time.' : status === 431 ? 'The request headers are too large.' : 'The request is malformed.'
+  const answer = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? Errors.requestTimeout() : err.code === 'HPE_HEADER_OVERFLOW' ? Errors.headersTooLarge() : Errors.malformedRequest()
   const logId = newLogId()
-  logRefusal(this.log, logId, status, String(err.code ?? 'client_error'))
-  if (socket.writable && inFlight?.headersSent !== true) writeToSocket(socket, status, 'invalid_params', message, logId)
+  logRefusal(this.log, logId, answer.statusCode, String(err.code ?? 'client_error'))
+  if (socket.writable && inFlight?.headersSent !== true) writeToSocket(socket, answer, logId)
   socket.destroy()
 }
 
@@ -100,7 +99,7 @@ export default fp(async function security (app: FastifyInstance) {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an
     // empty body (src/app.ts turns requireHostHeader off so it reaches this hook instead).
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      done(new AppError('invalid_params', 'The Host header is required (HTTP/1.1).'))
+      done(Errors.hostRequired())
       return
     }
     done()
@@ -118,13 +117,14 @@ export default fp(async function security (app: FastifyInstance) {
   app.server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
     const logId = newLogId()
     logRefusal(app.log, logId, 417, 'expectation')
-    const { head, body } = rawAnswer(417, 'invalid_params', 'Only "Expect: 100-continue" is supported.', logId)
-    res.writeHead(417, head).end(body)
+    const answer = Errors.expectationFailed()
+    const { head, body } = rawAnswer(answer, logId)
+    res.writeHead(answer.statusCode, head).end(body)
   })
   app.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     const logId = newLogId()
     logRefusal(app.log, logId, 404, 'connect')
     socket.on('error', () => {})
-    writeToSocket(socket, 404, 'not_found', `No such route: CONNECT ${String(req.url).slice(0, 200)}.`, logId)
+    writeToSocket(socket, Errors.noSuchRoute('CONNECT', String(req.url)), logId)
   })
 }, { name: 'security', dependencies: ['error-handler'] })

@@ -1,28 +1,34 @@
 import fp from 'fastify-plugin'
-import fastifyOauth2 from '@fastify/oauth2'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/index.js'
 import type { SessionStore } from '../session/store.js'
 import { createMemoryStore } from '../session/memory-store.js'
-import { createRedisClient, createRedisStore, type RedisClient } from '../session/redis-store.js'
+import { createRedisStore } from '../session/redis-store.js'
+import { createRecordSigner } from '../session/signer.js'
 import { createTokenCipher } from '../session/crypto.js'
 import { createTikTokClient, type TikTokClient } from '../tiktok/client.js'
 import { createSessionService, type SessionService } from '../services/sessions.js'
 import { createRefresher, type Refresher } from '../services/refresh.js'
 import { createProfileService, type ProfileService } from '../services/profile.js'
-import { createLoginService, type AuthorizeUrl, type LoginService } from '../services/login.js'
+import { createVideoService, type VideoService } from '../services/videos.js'
+import { createWithToken } from '../services/with-token.js'
+import { createWebhookService, type WebhookService } from '../services/webhooks.js'
+import { createLoginService, type LoginService } from '../services/login.js'
+import { createAuthorizeUrl } from '../tiktok/authorize.js'
 import type { Metrics } from './metrics.js'
 
-// Builds the store, the TikTok client and the services once, and decorates them, like the
-// repositories of fastify/demo. Closing the app closes Redis and the upstream pool.
+// Builds the session store, the TikTok client and the services once, and decorates them as
+// `app.services`, like the repositories of fastify/demo. Closing the app closes the upstream
+// pool (the Redis connection is plugins/redis.ts's).
 
 export interface Services {
   store: SessionStore
-  redis: RedisClient | undefined
   tiktok: TikTokClient
   sessions: SessionService
   refresher: Refresher
   profile: ProfileService
+  videos: VideoService
+  webhooks: WebhookService
   login: LoginService
 }
 
@@ -30,52 +36,14 @@ export interface ServicesOptions { config: Config, store?: SessionStore, metrics
 
 export default fp(async function services (app: FastifyInstance, opts: ServicesOptions) {
   const { config, metrics } = opts
-  let redis: RedisClient | undefined
-  let store = opts.store
-  if (store === undefined) {
-    if (config.store.redis.kind === 'memory') {
-      store = createMemoryStore(config.store.keyPrefix)
-    } else {
-      redis = createRedisClient(config.store.redis, config.store.commandTimeoutMs)
-      redis.on('error', (err: Error) => { app.log.warn({ err: { message: err.message } }, 'session store connection error') })
-      // Wait a little for the first connection, but start anyway: until the store answers,
-      // requests that need it get 503 and readiness says so.
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([
-        redis.connect().catch(() => {}),
-        new Promise((resolve) => { timer = setTimeout(resolve, 3000) })
-      ])
-      clearTimeout(timer)
-      store = createRedisStore(redis, config.store.keyPrefix, metrics.storeError)
-    }
+  const redis = app.redis
+  const storeOptions = {
+    prefix: config.store.keyPrefix,
+    signer: createRecordSigner(config.encryptionKeys),
+    idleMs: config.sessionIdleSeconds * 1000,
+    onError: metrics.storeError
   }
-  const sessionStore: SessionStore = store
-
-  // @fastify/oauth2 (simple-oauth2) builds the authorize URL with TikTok's `client_key`
-  // naming and comma-separated scopes. The code exchange does not go through it: see README.
-  // Registered in a child context of its own: the plugin adds @fastify/cookie, whose hooks
-  // would otherwise run on every request of every route (they showed in /me's CPU profile).
-  let oauth2: { authorizeURL (p: Record<string, string>): string } | undefined
-  await app.register(async (child) => {
-    await child.register(fastifyOauth2, {
-      name: 'tiktokOAuth2',
-      credentials: {
-        client: { id: config.tiktok.clientKey, secret: config.tiktok.clientSecret, idParamName: 'client_key' },
-        auth: {
-          authorizeHost: config.tiktok.authBaseUrl,
-          authorizePath: '/v2/auth/authorize/',
-          tokenHost: config.tiktok.apiBaseUrl,
-          tokenPath: '/v2/oauth/token/'
-        },
-        options: { authorizationMethod: 'body' }
-      },
-      callbackUri: config.callbackUrl,
-      scope: [...config.tiktok.scopes]
-    })
-    // `oauth2` is the plugin's simple-oauth2 AuthorizationCode (present at run time, not in its types).
-    oauth2 = (child as unknown as { tiktokOAuth2: { oauth2: NonNullable<typeof oauth2> } }).tiktokOAuth2.oauth2
-  })
-  const authorizeUrl: AuthorizeUrl = (p) => (oauth2 as NonNullable<typeof oauth2>).authorizeURL({ ...p, scope: p.scope.join(',') })
+  const store = opts.store ?? (redis === undefined ? createMemoryStore(storeOptions) : createRedisStore(redis, storeOptions))
 
   const cipher = createTokenCipher(config.encryptionKeys)
   const tiktok = createTikTokClient({
@@ -85,31 +53,41 @@ export default fp(async function services (app: FastifyInstance, opts: ServicesO
     timeoutMs: config.tiktok.timeoutMs,
     onCall: metrics.tiktokCall
   })
-  const sessions = createSessionService({ store: sessionStore, cipher, tiktok, sessionTtlSeconds: config.sessionTtlSeconds })
-  const refresher = createRefresher({ store: sessionStore, tiktok, cipher, timeoutMs: config.tiktok.timeoutMs, sessionTtlSeconds: config.sessionTtlSeconds, onRefresh: metrics.refresh })
-  const profile = createProfileService({ sessions, refresher, tiktok })
+  const refresher = createRefresher({ store, tiktok, cipher, timeoutMs: config.tiktok.timeoutMs, sessionTtlSeconds: config.sessionTtlSeconds, onRefresh: metrics.refresh })
+  const sessions = createSessionService({ store, cipher, tiktok, refresher, sessionTtlSeconds: config.sessionTtlSeconds })
+  const withToken = createWithToken({ sessions, refresher })
+  const profile = createProfileService({ sessions, tiktok, withToken })
+  const videos = createVideoService({ tiktok, withToken })
+  const webhooks = createWebhookService({
+    store,
+    clientKey: config.tiktok.clientKey,
+    clientSecret: config.tiktok.clientSecret,
+    toleranceSeconds: config.webhookToleranceSeconds,
+    endSessionsOf: sessions.endAllOf,
+    onDelivery: metrics.webhook
+  })
   const login = createLoginService({
-    store: sessionStore,
+    store,
     cipher,
     tiktok,
     sessions,
-    authorizeUrl,
+    authorizeUrl: createAuthorizeUrl(config.tiktok.authBaseUrl, config.tiktok.clientKey),
     callbackUrl: config.callbackUrl,
     appRedirectUris: config.appRedirectUris,
     defaultScopes: config.tiktok.scopes
   })
 
-  const decorated: Services = { store: sessionStore, redis, tiktok, sessions, refresher, profile, login }
-  app.decorate('bff', decorated)
+  const services: Services = { store, tiktok, sessions, refresher, profile, videos, webhooks, login }
+  app.decorate('services', services)
   app.addHook('onClose', async () => {
     refresher.close()
     await tiktok.close()
     if (opts.store === undefined) await store.close()
   })
-}, { name: 'services', dependencies: ['metrics'] })
+}, { name: 'services', dependencies: ['metrics', 'redis'] })
 
 declare module 'fastify' {
   interface FastifyInstance {
-    bff: Services
+    services: Services
   }
 }

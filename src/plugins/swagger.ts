@@ -30,6 +30,7 @@ export default fp(async function swagger (app: FastifyInstance, opts: { config: 
         { name: 'user', description: 'The signed-in user\'s TikTok profile' },
         { name: 'scopes', description: 'The scope catalogue' },
         { name: 'internal', description: 'For internal services (internal API key)' },
+        { name: 'webhooks', description: 'Called by TikTok' },
         { name: 'operations', description: 'Health and readiness' }
       ],
       components: {

@@ -2,20 +2,14 @@ import { getHeapStatistics } from 'node:v8'
 import fp from 'fastify-plugin'
 import underPressure, { TYPE_EVENT_LOOP_DELAY, type FastifyUnderPressureOptions } from '@fastify/under-pressure'
 import type { FastifyInstance } from 'fastify'
-import { AppError } from '../errors.js'
+import { Errors } from '../errors.js'
 
-// The overload guard (contract §2): when the event loop lags more than a second on average
+// The overload guard: when the event loop lags more than a second on average
 // over a sample, or the heap is close to V8's limit, requests answer 503 service_unavailable
 // with Retry-After (the error handler writes the envelope with the request's log_id) instead
 // of piling up until the process falls over. Both thresholds are far above what tests and
 // benchmarks reach: only a process that is really stuck or about to run out of memory trips.
 //
-// And the shutdown guard: once the app is closing, a request that still arrives on a
-// kept-alive connection answers the same envelope (Fastify's own return503OnClosing body is
-// not the envelope, so app.ts turns it off), and every response carries `Connection: close`,
-// so the connections of in-flight requests end with them and close() does not wait for the
-// clients' keep-alive timeouts.
-
 export const MAX_EVENT_LOOP_DELAY_MS = 1000
 /** "Near its limit": the share of V8's heap limit (--max-old-space-size, cgroup) in use. */
 export const HEAP_USED_RATIO = 0.95
@@ -32,14 +26,6 @@ export const STARTUP_GRACE_MS = 2000
 // it loses in-flight work), and metrics must stay readable to show the overload.
 const EXEMPT_ROUTES = new Set(['/health/live', '/metrics'])
 
-const SHUTDOWN_RETRY_AFTER_SECONDS = 1
-
-class Overloaded extends AppError {
-  constructor () {
-    super('service_unavailable', 'The service is overloaded; retry shortly.', { retryAfter: RETRY_AFTER_SECONDS })
-  }
-}
-
 /** `readyAt`: when the app became ready (undefined before), for the start-up grace. */
 export function underPressureOptions (readyAt: () => number | undefined = () => 0): FastifyUnderPressureOptions {
   return {
@@ -51,7 +37,7 @@ export function underPressureOptions (readyAt: () => number | undefined = () => 
     pressureHandler: async (_request, _reply, type) => {
       const ready = readyAt()
       if (type === TYPE_EVENT_LOOP_DELAY && (ready === undefined || Date.now() < ready + STARTUP_GRACE_MS)) return
-      throw new Overloaded()
+      throw Errors.overloaded()
     }
   }
 }
@@ -64,17 +50,6 @@ export default fp(async function overloadGuard (app: FastifyInstance) {
   let readyAt: number | undefined
   app.addHook('onReady', (done) => { readyAt = Date.now(); done() })
   await app.register(underPressure, underPressureOptions(() => readyAt))
-
-  let closing = false
-  app.addHook('preClose', async () => { closing = true })
-  app.addHook('onRequest', (_request, _reply, done) => {
-    if (closing) done(new AppError('service_unavailable', 'The service is shutting down; retry shortly.', { retryAfter: SHUTDOWN_RETRY_AFTER_SECONDS }))
-    else done()
-  })
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
-    done(null, payload)
-  })
 }, { name: 'under-pressure', dependencies: ['error-handler'] })
 
 declare module 'fastify' {

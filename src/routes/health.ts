@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ok } from '../envelope.js'
 import { Envelope, errorResponses } from '../schemas.js'
-import { storeUnavailable } from '../errors.js'
+import { Errors } from '../errors.js'
 
 const Status = Type.Object({ status: Type.String() }, { additionalProperties: false })
 const READY_BUDGET_MS = 1000
@@ -8,7 +9,7 @@ const READY_BUDGET_MS = 1000
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/live', {
     schema: { tags: ['operations'], operationId: 'live', security: [], summary: 'Liveness: 200 while the process runs', response: { 200: Envelope(Status, 'Alive.'), ...errorResponses('service_unavailable') } }
-  }, async (request) => ({ data: { status: 'live' }, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }))
+  }, async (request) => ok({ status: 'live' }, request.id))
 
   app.get('/health/ready', {
     schema: { tags: ['operations'], operationId: 'ready', security: [], summary: 'Readiness: 200 when the session store answers', response: { 200: Envelope(Status, 'Ready.'), ...errorResponses('service_unavailable') } }
@@ -16,15 +17,15 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        app.bff.store.ping(),
+        app.services.store.ping(),
         new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('ping timed out')), READY_BUDGET_MS) })
       ])
     } catch (err) {
-      throw storeUnavailable(err)
+      throw Errors.storeUnavailable(err)
     } finally {
       clearTimeout(timer)
     }
-    return { data: { status: 'ready' }, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
+    return ok({ status: 'ready' }, request.id)
   })
 }
 

@@ -1,27 +1,15 @@
-import { hash } from 'node:crypto'
-import type { FastifyReply } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Envelope, FieldsParam, User, errorResponses } from '../schemas.js'
-import { SESSION_SECURITY, bearer } from './bearer.js'
+import { ok } from '../envelope.js'
+import { Envelope, FieldsParam, SESSION_SECURITY, User, errorResponses } from '../schemas.js'
+import { sessionOf } from '../plugins/auth.js'
+import { notModified, passOnLogId } from './upstream-reply.js'
 
 const MeQuery = Type.Object({ fields: Type.Optional(FieldsParam) }, { additionalProperties: false })
 const MeData = Type.Object({ user: User }, { additionalProperties: false })
-/** The same schema as Fastify's compileSerializationSchema types it: a plain JSON Schema object. */
-const MeDataSchema = MeData as unknown as Record<string, unknown>
-
-/** A strong ETag over `data` only: the envelope's log_id differs on every answer. */
-export function etagOf (dataJson: string): string {
-  return `"${hash('sha1', dataJson, 'base64url')}"`
-}
-
-export function matches (ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false
-  return ifNoneMatch.split(',').some((t) => { const v = t.trim(); return v === '*' || v === etag || v === `W/${etag}` })
-}
 
 const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/me', {
-    config: { rateLimit: app.rateLimits.me },
+    config: { auth: 'session', rateLimit: app.rateLimits.me },
     schema: {
       tags: ['user'],
       operationId: 'getMe',
@@ -37,23 +25,12 @@ const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...errorResponses('invalid_params', 'access_token_invalid', 'scope_not_authorized', 'rate_limit_exceeded', 'upstream_error', 'service_unavailable', 'upstream_timeout')
       }
     }
-  }, async (request, typedReply) => {
-    // The body is serialized here (below), so the untyped reply is used to send it.
-    const reply: FastifyReply = typedReply
-    const session = await app.bff.sessions.authenticate(bearer(request))
-    const { user, tiktokLogId } = await app.bff.profile.read(session, request.query.fields, request.log)
-    if (tiktokLogId !== undefined) {
-      request.tiktokLogId = tiktokLogId
-      reply.header('x-tiktok-log-id', tiktokLogId)
-    }
-    // Serialized once here, by the serializer compiled from the schema (compiled once per
-    // route), to hash exactly the bytes sent.
-    const dataJson = reply.compileSerializationSchema(MeDataSchema)({ user })
-    const etag = etagOf(dataJson)
-    reply.header('cache-control', 'private, no-cache').header('etag', etag).header('vary', 'Authorization')
-    if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send()
-    return reply.type('application/json; charset=utf-8')
-      .send(`{"data":${dataJson},"error":{"code":"ok","message":"","log_id":"${request.id}"}}`)
+  }, async (request, reply) => {
+    const { user, tiktokLogId } = await app.services.profile.read(sessionOf(request), request.query.fields, request.log)
+    passOnLogId(request, reply, tiktokLogId)
+    const data = { user }
+    if (notModified(request, reply, data)) return await reply.code(304).send(null)
+    return ok(data, request.id)
   })
 }
 

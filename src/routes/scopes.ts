@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ok } from '../envelope.js'
 import { Envelope, errorResponses } from '../schemas.js'
 import { SCOPES, fieldsOfScope } from '../scopes/catalogue.js'
 
@@ -42,7 +43,7 @@ const scopesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const th = prefersThai(request.headers['accept-language'])
     reply.header('vary', 'Accept-Language').header('content-language', th ? 'th' : 'en')
-    return { data: th ? thai : english, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
+    return ok(th ? thai : english, request.id)
   })
 }
 

@@ -1,9 +1,13 @@
-import { FIELDS, isField, fieldEntry, type FieldName } from './catalogue.js'
-import { invalidParams, scopeNotAuthorized } from '../errors.js'
+import {
+  FIELDS, VIDEO_FIELDS, fieldEntry, isField, isVideoField, videoFieldEntry,
+  type FieldName, type FieldType, type VideoFieldName
+} from './catalogue.js'
+import { Errors } from '../errors.js'
 
-// Which fields one /me call may ask TikTok for: the catalogue against the granted scopes.
+// Which fields one call may ask TikTok for: the catalogues against the granted scopes. TikTok
+// is never asked for a field the session may not read.
 
-/** Fields the granted scopes allow, in catalogue order. */
+/** User fields the granted scopes allow, in catalogue order. */
 export function allowedFields (granted: readonly string[]): FieldName[] {
   return FIELDS.filter((f) => granted.includes(f.scope)).map((f) => f.field)
 }
@@ -18,37 +22,44 @@ export function missingScopes (fields: readonly FieldName[], granted: readonly s
   return [...missing]
 }
 
-/** Parses `fields=a,b`: unknown names are a 400 naming them; repeats are dropped. */
-export function parseFields (param: string): FieldName[] {
+/** Parses `fields=a,b` against a catalogue: unknown names are a 400 naming them; repeats are dropped. */
+export function parseFields<F extends string> (param: string, known: (name: string) => name is F): F[] {
   const names = param.split(',').map((s) => s.trim())
-  const unknown = names.filter((n) => !isField(n))
+  const unknown = names.filter((n) => !known(n))
   if (names.length === 0 || unknown.length > 0) {
     const shown = unknown.map((n) => n === '' ? '(empty)' : JSON.stringify(n.slice(0, 64))).slice(0, 5).join(', ')
-    throw invalidParams(`Unknown field(s) in fields: ${shown}.`)
+    throw Errors.unknownFields(shown)
   }
-  return [...new Set(names as FieldName[])]
+  return [...new Set(names as F[])]
 }
 
-/** The fields of one request: exactly the requested ones, or all the grant allows. */
+/** The user fields of one request: exactly the requested ones, or all the grant allows. */
 export function fieldsFor (param: string | undefined, granted: readonly string[]): FieldName[] {
   if (param === undefined) return allowedFields(granted)
-  const fields = parseFields(param)
+  const fields = parseFields(param, isField)
   const missing = missingScopes(fields, granted)
-  if (missing.length > 0) throw scopeNotAuthorized(missing)
+  if (missing.length > 0) throw Errors.scopeNotAuthorized(missing)
+  return fields
+}
+
+/** The video fields of one request (every one by default); all of them need `video.list`. */
+export function videoFieldsFor (param: string | undefined, granted: readonly string[]): VideoFieldName[] {
+  const fields = param === undefined ? VIDEO_FIELDS.map((f) => f.field) : parseFields(param, isVideoField)
+  if (!granted.includes('video.list')) throw Errors.scopeNotAuthorized(['video.list'])
   return fields
 }
 
 /**
- * Copies the requested fields from TikTok's user object with the catalogue's types: counts as
- * integers, absent or null fields omitted (never `null`), anything unexpected dropped.
+ * Copies the requested fields from one of TikTok's objects with the catalogue's types: counts
+ * as integers, absent or null fields omitted (never `null`), anything unexpected dropped.
  */
-export function pickUser (user: Record<string, unknown>, fields: readonly FieldName[]): Record<string, string | number | boolean> {
+function pick<F extends string> (source: Record<string, unknown>, fields: readonly F[], typeOf: (field: F) => FieldType): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {}
   for (const f of fields) {
-    const v = user[f]
+    const v = source[f]
     if (v === undefined || v === null) continue
-    const type = fieldEntry(f).type
-    if (type === 'int64') {
+    const type = typeOf(f)
+    if (type === 'int64' || type === 'int32') {
       const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN
       if (Number.isFinite(n)) out[f] = Math.trunc(n)
     } else if (type === 'boolean') {
@@ -59,3 +70,6 @@ export function pickUser (user: Record<string, unknown>, fields: readonly FieldN
   }
   return out
 }
+
+export const pickUser = (user: Record<string, unknown>, fields: readonly FieldName[]) => pick(user, fields, (f) => fieldEntry(f).type)
+export const pickVideo = (video: Record<string, unknown>, fields: readonly VideoFieldName[]) => pick(video, fields, (f) => videoFieldEntry(f).type)

@@ -4,11 +4,12 @@ import { digest, newSecret } from '../session/keys.js'
 import type { SessionStore } from '../session/store.js'
 import type { TokenCipher } from '../session/crypto.js'
 import type { TikTokClient, TokenSet } from '../tiktok/client.js'
+import type { AuthorizeUrl } from '../tiktok/authorize.js'
 import { TikTokOAuthError } from '../tiktok/errors.js'
 import { hexChallenge, newVerifier, rfc7636Challenge } from '../tiktok/pkce.js'
-import { invalidParams, upstreamError } from '../errors.js'
+import { Errors } from '../errors.js'
 import { isScope } from '../scopes/catalogue.js'
-import { storeFault, type IssuedSession, type SessionService } from './sessions.js'
+import type { IssuedSession, SessionService } from './sessions.js'
 
 // The login flows of contract §4: the browser redirect flow (login → TikTok → callback →
 // handoff code → POST /auth/session) and the native-SDK code exchange. Pending logins and
@@ -19,8 +20,6 @@ const HANDOFF_TTL_MS = 60_000
 
 interface PendingLogin { redirectUri: string, appState?: string, appChallenge: string, verifier: string }
 interface Handoff { appChallenge: string, tokens: TokenSet }
-
-export type AuthorizeUrl = (p: { redirect_uri: string, scope: string[], state: string, code_challenge: string, code_challenge_method: 'S256' }) => string
 
 export interface LoginDeps {
   store: SessionStore
@@ -52,7 +51,7 @@ export function createLoginService (deps: LoginDeps) {
 
   function allowedRedirect (uri: string): string {
     // Exact comparison against the allow-list (RFC 9700 §4.1.3): no prefix, no normalisation.
-    if (!deps.appRedirectUris.includes(uri)) throw invalidParams('redirect_uri is not in the allow-list of app redirect URIs.')
+    if (!deps.appRedirectUris.includes(uri)) throw Errors.redirectNotAllowed()
     return uri
   }
 
@@ -60,16 +59,16 @@ export function createLoginService (deps: LoginDeps) {
     if (param === undefined) return [...deps.defaultScopes]
     const scopes = [...new Set(param.split(',').map((s) => s.trim()))]
     const unknown = scopes.filter((s) => !isScope(s))
-    if (unknown.length > 0) throw invalidParams(`Unknown scope(s): ${unknown.map((s) => JSON.stringify(s.slice(0, 64))).join(', ')}.`)
+    if (unknown.length > 0) throw Errors.unknownScopes(unknown.map((s) => JSON.stringify(s.slice(0, 64))).join(', '))
     return scopes
   }
 
   function exchangeRefusal (err: unknown): never {
     if (err instanceof TikTokOAuthError) {
       if (err.error === 'invalid_client' || err.error === 'unauthorized_client' || err.error === 'server_error' || err.error === 'temporarily_unavailable') {
-        throw upstreamError(`TikTok's token endpoint answered ${err.error}.`, err.logId)
+        throw Errors.upstreamRefused('token', err.error, { tiktokLogId: err.logId })
       }
-      throw invalidParams(`TikTok refused the authorization code (${err.error}).`)
+      throw Errors.codeRefused(err.error)
     }
     throw err
   }
@@ -82,16 +81,18 @@ export function createLoginService (deps: LoginDeps) {
       const verifier = newVerifier()
       const hash = digest(state)
       const pending: PendingLogin = { redirectUri, appState: q.state, appChallenge: q.code_challenge, verifier: cipher.seal(verifier, `state:${hash}`) }
-      await store.putOnce('state', hash, JSON.stringify(pending), STATE_TTL_MS).catch(storeFault)
-      return deps.authorizeUrl({ redirect_uri: deps.callbackUrl, scope, state, code_challenge: hexChallenge(verifier), code_challenge_method: 'S256' })
+      await store.putOnce('state', hash, JSON.stringify(pending), STATE_TTL_MS)
+      return deps.authorizeUrl({ redirectUri: deps.callbackUrl, scopes: scope, state, codeChallenge: hexChallenge(verifier) })
     },
 
     async callback (q: { state?: string, code?: string, error?: string, error_description?: string }, log: FastifyBaseLogger): Promise<CallbackResult> {
-      if (q.state === undefined || q.state === '') throw invalidParams('state is missing: this login cannot be matched to its start.')
+      if (q.state === undefined || q.state === '') throw Errors.stateMissing()
       const hash = digest(q.state)
-      const raw = await store.takeOnce('state', hash).catch(storeFault)
-      if (raw === null) throw invalidParams('state is unknown, expired or already used.')
+      const raw = await store.takeOnce('state', hash)
+      if (raw === null) throw Errors.stateUnknown()
       const pending = JSON.parse(raw) as PendingLogin
+      // Checked again on the way back: the allow-list may have changed since the login began.
+      allowedRedirect(pending.redirectUri)
       const back = (params: Record<string, string | undefined>): CallbackResult =>
         ({ location: withParams(pending.redirectUri, { ...params, state: pending.appState }) })
 
@@ -111,18 +112,18 @@ export function createLoginService (deps: LoginDeps) {
       const code = newSecret()
       const codeHash = digest(code)
       const handoff = { appChallenge: pending.appChallenge, tokens: cipher.seal(JSON.stringify(tokens), `handoff:${codeHash}`) }
-      await store.putOnce('handoff', codeHash, JSON.stringify(handoff), HANDOFF_TTL_MS).catch(storeFault)
+      await store.putOnce('handoff', codeHash, JSON.stringify(handoff), HANDOFF_TTL_MS)
       return back({ code })
     },
 
     /** POST /auth/session: the handoff code works once, and only with the app's verifier. */
     async redeem (body: { code: string, code_verifier: string }): Promise<IssuedSession> {
       const codeHash = digest(body.code)
-      const raw = await store.takeOnce('handoff', codeHash).catch(storeFault)
-      if (raw === null) throw invalidParams('code is unknown, expired or already used.')
+      const raw = await store.takeOnce('handoff', codeHash)
+      if (raw === null) throw Errors.handoffUnknown()
       const sealed = JSON.parse(raw) as { appChallenge: string, tokens: string }
       if (!safeEqual(rfc7636Challenge(body.code_verifier), sealed.appChallenge)) {
-        throw invalidParams('code_verifier does not match the code_challenge of this login.')
+        throw Errors.verifierMismatch()
       }
       const handoff: Handoff = { appChallenge: sealed.appChallenge, tokens: JSON.parse(cipher.open(sealed.tokens, `handoff:${codeHash}`).plain) as TokenSet }
       return await sessions.create(handoff.tokens)

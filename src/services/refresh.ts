@@ -5,9 +5,10 @@ import type { ReplaceResult, SessionRecord, SessionStore } from '../session/stor
 import { DecryptError, type TokenCipher } from '../session/crypto.js'
 import type { TikTokClient, TokenSet } from '../tiktok/client.js'
 import { TikTokOAuthError } from '../tiktok/errors.js'
-import { StoreError } from '../session/record.js'
-import { AppError, tokenInvalid } from '../errors.js'
-import { buildRecord, sealContext, storeFault, type Authenticated } from './sessions.js'
+import { StoreError } from '../session/store.js'
+import { buildRecord, sealContext } from '../session/record.js'
+import { Errors } from '../errors.js'
+import type { Authenticated } from './sessions.js'
 import { createPendingWrites } from './refresh-pending.js'
 
 // The one place TikTok tokens are refreshed (contract §4, issue 4).
@@ -51,7 +52,7 @@ export function createRefresher (opts: RefresherOptions) {
   async function refresh (id: string, seen: SessionRecord, log: FastifyBaseLogger): Promise<SessionRecord> {
     // A pair this instance could not store yet goes first: it holds the only live refresh token.
     const kept = await pending.flush(id)
-    if (kept === null) throw tokenInvalid()
+    if (kept === null) throw Errors.sessionInvalid()
     if (kept !== undefined) return kept
     // Waiters give the holder one lease (plus a poll's slack), enough for a dead holder's lock
     // to lapse; a live holder still busy after that is stuck on the store.
@@ -60,14 +61,14 @@ export function createRefresher (opts: RefresherOptions) {
       const owner = randomUUID()
       if (await store.acquireLock(id, owner, leaseMs)) return await asOwner(id, seen, owner, log)
       const cur = await store.getSession(id)
-      if (cur === null) throw tokenInvalid()
+      if (cur === null) throw Errors.sessionInvalid()
       if (cur.ver !== seen.ver) {
         onRefresh('reused')
         return cur
       }
       if (Date.now() > deadline) {
         log.warn('a token refresh of this session held its lock past the lease')
-        throw new AppError('service_unavailable', 'A token refresh of this session is still in progress; try again shortly.', { retryAfter: 1 })
+        throw Errors.refreshInProgress()
       }
       await sleep(POLL_MS)
     }
@@ -78,7 +79,7 @@ export function createRefresher (opts: RefresherOptions) {
     let lockHandedOver = false
     try {
       const cur = await store.getSession(id)
-      if (cur === null) throw tokenInvalid()
+      if (cur === null) throw Errors.sessionInvalid()
       if (cur.ver !== seen.ver) {
         onRefresh('reused')
         return cur
@@ -119,19 +120,19 @@ export function createRefresher (opts: RefresherOptions) {
         if (now !== null && now.ver !== cur.ver) return now
       }
       log.info({ tiktok_log_id: err.logId, reason: err.error }, 'TikTok refused the refresh token: session ended')
-      throw tokenInvalid('TikTok no longer accepts this session; log in again.')
+      throw Errors.sessionRefused()
     }
     onRefresh('error')
     // Sealed with a key no longer configured (sessions.ts keeps such records): log in again.
-    if (err instanceof DecryptError) throw tokenInvalid('This session can no longer be read; log in again.')
+    if (err instanceof DecryptError) throw Errors.sessionUnreadable()
     throw err instanceof TikTokOAuthError
-      ? new AppError('upstream_error', `TikTok's token endpoint answered ${err.error}.`, { tiktokLogId: err.logId })
+      ? Errors.upstreamRefused('token', err.error, { tiktokLogId: err.logId })
       : err
   }
 
   async function current (id: string): Promise<SessionRecord> {
     const now = await store.getSession(id)
-    if (now === null) throw tokenInvalid()
+    if (now === null) throw Errors.sessionInvalid()
     return now
   }
 
@@ -151,7 +152,7 @@ export function createRefresher (opts: RefresherOptions) {
       if (!force && !due(a)) return a
       let p = inflight.get(a.id)
       if (p === undefined) {
-        p = refresh(a.id, a.record, log).catch(storeFault).finally(() => inflight.delete(a.id))
+        p = refresh(a.id, a.record, log).finally(() => inflight.delete(a.id))
         inflight.set(a.id, p)
       }
       return { id: a.id, record: await p }

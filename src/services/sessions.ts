@@ -1,10 +1,11 @@
 import { digest, newSecret } from '../session/keys.js'
-import type { SessionRecord, SessionStore } from '../session/store.js'
+import { StoreError, type SessionRecord, type SessionStore } from '../session/store.js'
+import type { Refresher } from './refresh.js'
 import { DecryptError, type TokenCipher } from '../session/crypto.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { TikTokClient, TokenSet } from '../tiktok/client.js'
-import { StoreError } from '../session/record.js'
-import { storeUnavailable, tokenInvalid } from '../errors.js'
+import { buildRecord, sealContext } from '../session/record.js'
+import { Errors } from '../errors.js'
 
 // Sessions: made from a TikTok token set, found by the bearer token's digest, ended on logout.
 // The bearer token itself is never stored; TikTok's tokens are sealed to their session.
@@ -19,41 +20,36 @@ export interface IssuedSession {
 
 export interface Authenticated { id: string, record: SessionRecord }
 
-export const sealContext = (id: string, field: 'at' | 'rt'): string => `${id}:${field}`
-
-/** Rethrows a store failure as the contract's 503; anything else as it is. */
-export function storeFault (err: unknown): never {
-  if (err instanceof StoreError) throw storeUnavailable(err)
-  throw err
+export interface SessionDeps {
+  store: SessionStore
+  cipher: TokenCipher
+  tiktok: TikTokClient
+  refresher: Refresher
+  sessionTtlSeconds: number | undefined
 }
 
-export function buildRecord (id: string, cipher: TokenCipher, t: TokenSet, now: number, prev: { ver: number, exp: number, created: number, unionId?: string } | undefined, ttlCapSeconds: number | undefined): SessionRecord {
-  // refresh_expires_in counts down from the grant's first issue (tiktok-api.md §2): a session
-  // ends at the earlier of that and SESSION_TTL_SECONDS from its creation.
-  const byTikTok = now + t.refreshExpiresIn * 1000
-  const created = prev?.created ?? now
-  const cap = ttlCapSeconds === undefined ? Infinity : created + ttlCapSeconds * 1000
-  const exp = Math.min(byTikTok, cap, prev?.exp ?? Infinity)
-  return {
-    ver: (prev?.ver ?? 0) + 1,
-    openId: t.openId,
-    ...(prev?.unionId === undefined ? {} : { unionId: prev.unionId }),
-    scopes: t.scopes,
-    at: cipher.seal(t.accessToken, sealContext(id, 'at')),
-    rt: cipher.seal(t.refreshToken, sealContext(id, 'rt')),
-    atExp: now + t.expiresIn * 1000,
-    atTtl: t.expiresIn,
-    exp,
-    created
-  }
-}
+export function createSessionService (deps: SessionDeps) {
+  const { store, cipher, tiktok, refresher } = deps
 
-export function createSessionService (deps: { store: SessionStore, cipher: TokenCipher, tiktok: TikTokClient, sessionTtlSeconds: number | undefined }) {
-  const { store, cipher, tiktok } = deps
-
-  /** Deletes one session, then revokes its TikTok grant (best effort: logged, never thrown). */
-  async function end (id: string, record: SessionRecord, log: FastifyBaseLogger): Promise<void> {
-    await store.deleteSession(id, record.openId).catch(storeFault)
+  /**
+   * Deletes one session, then revokes its TikTok grant (best effort: logged, never thrown).
+   * Access tokens live hours and are refreshed lazily, so an idle session's may have expired:
+   * revoking that one would leave the grant (and its refresh token) alive at TikTok for months.
+   * It is refreshed first, under the same lock as any refresh, and the fresh one revoked.
+   */
+  async function end (session: Authenticated, log: FastifyBaseLogger): Promise<void> {
+    let live: Authenticated | undefined = session
+    if (refresher.due(session)) {
+      live = await refresher.fresh(session, log).catch((err: unknown) => {
+        if (err instanceof StoreError) throw err
+        // Refused (the grant is over already) or TikTok failing: the session ends anyway.
+        log.warn({ err }, 'could not refresh the access token to revoke it')
+        return undefined
+      })
+    }
+    await store.deleteSession(session.id, session.record.openId)
+    if (live === undefined) return
+    const { id, record } = live
     let accessToken: string
     try {
       accessToken = cipher.open(record.at, sealContext(id, 'at')).plain
@@ -81,11 +77,17 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
     try {
       plain = cipher.open(record.at, sealContext(id, 'at')).plain
     } catch (err) {
-      if (err instanceof DecryptError) throw tokenInvalid('This session can no longer be read; log in again.')
+      if (err instanceof DecryptError) throw Errors.sessionUnreadable()
       throw err
     }
     opened.set(record, plain)
     return plain
+  }
+
+  /** A live session by id, or null (for lookups by user). */
+  async function find (id: string): Promise<SessionRecord | null> {
+    const record = await store.getSession(id)
+    return record !== null && record.exp > Date.now() ? record : null
   }
 
   return {
@@ -93,27 +95,32 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
       const token = newSecret()
       const id = digest(token)
       const record = buildRecord(id, cipher, t, Date.now(), undefined, deps.sessionTtlSeconds)
-      await store.createSession(id, record).catch(storeFault)
+      await store.createSession(id, record)
       return { token, token_type: 'Bearer', expires_at: new Date(record.exp).toISOString(), open_id: record.openId, scopes: record.scopes }
     },
 
     /** The live session of a bearer token, read from the store on every call (no cache). */
     async authenticate (token: string | undefined): Promise<Authenticated> {
-      if (token === undefined || token === '') throw tokenInvalid('A session token is required: Authorization: Bearer <token>.')
+      if (token === undefined || token === '') throw Errors.sessionRequired()
       const id = digest(token)
-      const record = await store.getSession(id).catch(storeFault)
-      if (record === null || record.exp <= Date.now()) throw tokenInvalid()
+      // The user at work: the idle timeout slides.
+      const record = await store.getSession(id, true)
+      if (record === null || record.exp <= Date.now()) throw Errors.sessionInvalid()
       // A record sealed with a key no longer configured is kept, not deleted: a deploy that
       // dropped a key too early (or on some instances only) is undone by adding it back.
       openAccessToken(id, record)
       return { id, record }
     },
 
-    /** A live session by id, or null (for lookups by user). */
-    async find (id: string): Promise<SessionRecord | null> {
-      const record = await store.getSession(id).catch(storeFault)
+    /** The live session of a token, or null: whatever it is, never an error (introspection). */
+    async introspect (token: string): Promise<SessionRecord | null> {
+      if (token === '') return null
+      // An app's backend checking its user's token is that user at work: the idle timeout slides.
+      const record = await store.getSession(digest(token), true)
       return record !== null && record.exp > Date.now() ? record : null
     },
+
+    find,
 
     accessToken (a: Authenticated): string {
       return openAccessToken(a.id, a.record)
@@ -127,29 +134,42 @@ export function createSessionService (deps: { store: SessionStore, cipher: Token
      */
     async rememberUnionId (a: Authenticated, unionId: string): Promise<void> {
       if (a.record.unionId !== undefined) return
-      await store.replaceSession(a.id, { ...a.record, unionId }, a.record.ver).catch(storeFault)
+      await store.replaceSession(a.id, { ...a.record, unionId }, a.record.ver)
     },
 
     async remove (a: Authenticated, expectedVer?: number): Promise<boolean> {
-      return await store.deleteSession(a.id, a.record.openId, expectedVer).catch(storeFault)
+      return await store.deleteSession(a.id, a.record.openId, expectedVer)
     },
 
     async userSessionIds (openId: string): Promise<string[]> {
-      return await store.userSessions(openId).catch(storeFault)
+      return await store.userSessions(openId)
+    },
+
+    /**
+     * Ends every session of a user without revoking (TikTok removed the grant itself). The
+     * store is read on every request, so they end on every instance at once.
+     */
+    async endAllOf (openId: string): Promise<number> {
+      const ids = await store.userSessions(openId)
+      const ended = await Promise.all(ids.map(async (id) => {
+        const record = await store.getSession(id)
+        return record !== null && record.openId === openId && await store.deleteSession(id, openId)
+      }))
+      return ended.filter(Boolean).length
     },
 
     /** POST /auth/logout: this session, or every session of its user on every instance. */
     async logout (a: Authenticated, allSessions: boolean, log: FastifyBaseLogger): Promise<number> {
       if (!allSessions) {
-        await end(a.id, a.record, log)
+        await end(a, log)
         return 1
       }
       // Through the per-user index, so sessions made on any instance are found.
-      const ids = new Set([a.id, ...await store.userSessions(a.record.openId).catch(storeFault)])
+      const ids = new Set([a.id, ...await store.userSessions(a.record.openId)])
       const found = await Promise.all([...ids].map(async (id) =>
-        ({ id, record: id === a.id ? a.record : await store.getSession(id).catch(storeFault) })))
+        ({ id, record: id === a.id ? a.record : await store.getSession(id) })))
       const mine = found.filter((f): f is Authenticated => f.record !== null && f.record.openId === a.record.openId)
-      await Promise.all(mine.map((f) => end(f.id, f.record, log)))
+      await Promise.all(mine.map((f) => end(f, log)))
       return mine.length
     }
   }

@@ -18,6 +18,7 @@ export interface Keys {
   user (openId: string): string
   state (hash: string): string
   handoff (hash: string): string
+  event (hash: string): string
   rateLimit: string
 }
 
@@ -28,6 +29,7 @@ export function createKeys (prefix: string): Keys {
     user: (openId) => `${prefix}u:{${digest(openId)}}`,
     state: (hash) => `${prefix}state:{${hash}}`,
     handoff: (hash) => `${prefix}handoff:{${hash}}`,
+    event: (hash) => `${prefix}event:{${hash}}`,
     rateLimit: `${prefix}rl:`
   }
 }

@@ -1,20 +1,37 @@
-import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis'
-import type { RedisConfig } from '../config/index.js'
+import { Cluster } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import { createKeys, type Keys } from './keys.js'
-import type { ReplaceResult, SessionStore } from './store.js'
-import { StoreError, decodeRecord } from './record.js'
+import { StoreError, idleDue, sessionTtl, type ReplaceResult, type SessionStore, type StoreOptions } from './store.js'
+import { decodeRecord } from './record.js'
 
-export type RedisClient = Redis | Cluster
+// The version of a signed session record (`<key id>.<MAC>.<JSON>`, signer.ts), or nil for a
+// value that is not one. Only the version is read here; the MAC is checked by the service.
+const VERSION_OF = `local function version (v)
+  local a = string.find(v, '.', 1, true)
+  local b = a and string.find(v, '.', a + 1, true)
+  if not b then return nil end
+  local ok, record = pcall(cjson.decode, string.sub(v, b + 1))
+  if not ok or type(record) ~= 'table' then return nil end
+  return record.ver
+end
+`
 
 // Each script touches one key (or keys of one hash tag), so it runs on a cluster too.
 const SCRIPTS = {
+  // A session and what is left of its life, in one round trip (the idle timeout slides on it).
+  bffGetTtl: {
+    numberOfKeys: 1,
+    lua: `local v = redis.call('GET', KEYS[1])
+if not v then return false end
+return {v, redis.call('PTTL', KEYS[1])}`
+  },
   // Compare-and-set on the record's version: two refreshes racing on one session cannot
   // both land, and a late one cannot overwrite a rotation that already happened.
   bffReplace: {
     numberOfKeys: 1,
-    lua: `local cur = redis.call('GET', KEYS[1])
+    lua: `${VERSION_OF}local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
-if cjson.decode(cur).ver ~= tonumber(ARGV[2]) then return -1 end
+if version(cur) ~= tonumber(ARGV[2]) then return -1 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`
   },
@@ -22,9 +39,9 @@ return 1`
   // a session another instance has just refreshed.
   bffDeleteIf: {
     numberOfKeys: 1,
-    lua: `local cur = redis.call('GET', KEYS[1])
+    lua: `${VERSION_OF}local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
-if ARGV[1] ~= '' and cjson.decode(cur).ver ~= tonumber(ARGV[1]) then return -1 end
+if ARGV[1] ~= '' and version(cur) ~= tonumber(ARGV[1]) then return -1 end
 redis.call('DEL', KEYS[1])
 return 1`
   },
@@ -51,52 +68,14 @@ return 0`
   }
 } as const
 
-type ScriptName = keyof typeof SCRIPTS
-type Scripted = { [K in ScriptName]: (key: string, ...args: Array<string | number>) => Promise<number> }
+type ScriptName = Exclude<keyof typeof SCRIPTS, 'bffGetTtl'>
+type Scripted = { [K in ScriptName]: (key: string, ...args: Array<string | number>) => Promise<number> } &
+{ bffGetTtl: (key: string) => Promise<[string, number] | null> }
 
-function retryStrategy (times: number): number {
-  return Math.min(50 * times, 1000)
-}
-
-/** Builds the ioredis client: commands time out, and nothing queues while disconnected. */
-export function createRedisClient (redis: Exclude<RedisConfig, { kind: 'memory' }>, commandTimeout: number): RedisClient {
-  const common: RedisOptions = {
-    commandTimeout,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: Math.max(commandTimeout, 2000),
-    retryStrategy,
-    lazyConnect: true
-  }
-  if (redis.kind === 'url') return new Redis(redis.url, common)
-  if (redis.kind === 'cluster') {
-    const options: ClusterOptions = {
-      enableOfflineQueue: false,
-      scaleReads: 'master',
-      lazyConnect: true,
-      clusterRetryStrategy: retryStrategy,
-      slotsRefreshTimeout: 2000,
-      redisOptions: { ...common, password: redis.password, tls: redis.tls ? {} : undefined }
-    }
-    return new Cluster(redis.nodes, options)
-  }
-  return new Redis({
-    ...common,
-    sentinels: redis.sentinels,
-    name: redis.name,
-    role: 'master',
-    password: redis.password,
-    sentinelPassword: redis.sentinelPassword,
-    tls: redis.tls ? {} : undefined,
-    enableTLSForSentinelMode: redis.tls,
-    sentinelRetryStrategy: retryStrategy,
-    failoverDetector: true
-  })
-}
-
-/** `onError` is told the operation of every failed command (the store-errors metric). */
-export function createRedisStore (client: RedisClient, prefix: string, onError: (operation: string) => void = () => {}): SessionStore {
-  const keys: Keys = createKeys(prefix)
+export function createRedisStore (client: RedisClient, opts: StoreOptions): SessionStore {
+  const { signer, idleMs } = opts
+  const onError = opts.onError ?? (() => {})
+  const keys: Keys = createKeys(opts.prefix)
   for (const [name, s] of Object.entries(SCRIPTS)) client.defineCommand(name, s)
   const r = client as RedisClient & Scripted
 
@@ -111,29 +90,60 @@ export function createRedisStore (client: RedisClient, prefix: string, onError: 
 
   return {
     putOnce: (kind, hash, value, ttlMs) => run('put_once', async () => {
-      await r.set(keys[kind](hash), value, 'PX', ttlMs)
+      const key = keys[kind](hash)
+      await r.set(key, signer.sign(key, value), 'PX', ttlMs)
     }),
-    takeOnce: (kind, hash) => run('take_once', () => r.getdel(keys[kind](hash))),
-    getSession: (id) => run('get_session', async () => decodeRecord(await r.get(keys.session(id)))),
+    takeOnce: (kind, hash) => run('take_once', async () => {
+      const key = keys[kind](hash)
+      return signer.open(key, await r.getdel(key))
+    }),
+    remember: (kind, hash, ttlMs) => run('remember', async () => {
+      const key = keys[kind](hash)
+      await r.set(key, signer.sign(key, '1'), 'PX', ttlMs)
+    }),
+    remembers: (kind, hash) => run('remembers', async () => {
+      const key = keys[kind](hash)
+      return signer.open(key, await r.get(key)) !== null
+    }),
+    getSession: (id, touch = false) => run('get_session', async () => {
+      const key = keys.session(id)
+      if (!touch) return decodeRecord(signer.open(key, await r.get(key)))
+      const found = await r.bffGetTtl(key)
+      const record = found === null ? null : decodeRecord(signer.open(key, found[0]))
+      const now = Date.now()
+      if (found !== null && record !== null && idleDue(found[1], record, idleMs, now)) {
+        // Rare (once per half an idle timeout): a failure leaves the session as it was.
+        await r.pexpire(key, sessionTtl(record, idleMs, now)).catch(() => {})
+      }
+      return record
+    }),
     createSession: (id, record) => run('create_session', async () => {
       // Two slots on a cluster, so two commands: the index first, so that a session never
       // exists unlisted (logout everywhere would miss it); a listed id without a session is
       // skipped by its readers and pruned when its score passes.
       const now = Date.now()
-      await r.bffIndexAdd(keys.user(record.openId), record.exp, id, now)
-      await r.set(keys.session(id), JSON.stringify(record), 'PX', Math.max(1, record.exp - now))
+      const userKey = keys.user(record.openId)
+      const key = keys.session(id)
+      await r.bffIndexAdd(userKey, record.exp, signer.sign(userKey, id), now)
+      await r.set(key, signer.sign(key, JSON.stringify(record)), 'PX', sessionTtl(record, idleMs, now))
     }),
     replaceSession: (id, record, expectedVer) => run('replace_session', async (): Promise<ReplaceResult> => {
-      const ttl = Math.max(1, record.exp - Date.now())
-      const n = await r.bffReplace(keys.session(id), JSON.stringify(record), expectedVer, ttl)
+      const key = keys.session(id)
+      const n = await r.bffReplace(key, signer.sign(key, JSON.stringify(record)), expectedVer, sessionTtl(record, idleMs))
       return n === 1 ? 'replaced' : n === 0 ? 'gone' : 'conflict'
     }),
     deleteSession: (id, openId, expectedVer) => run('delete_session', async () => {
       const n = await r.bffDeleteIf(keys.session(id), expectedVer ?? '')
-      if (n !== -1) await r.zrem(keys.user(openId), id)
+      const userKey = keys.user(openId)
+      // Every form the entry may have: it was signed with whichever key was first then.
+      if (n !== -1) await r.zrem(userKey, ...signer.signAll(userKey, id))
       return n === 1
     }),
-    userSessions: (openId) => run('user_sessions', () => r.zrevrangebyscore(keys.user(openId), '+inf', Date.now())),
+    userSessions: (openId) => run('user_sessions', async () => {
+      const userKey = keys.user(openId)
+      const members = await r.zrevrangebyscore(userKey, '+inf', Date.now())
+      return members.map((m) => signer.open(userKey, m)).filter((id): id is string => id !== null)
+    }),
     acquireLock: (id, owner, leaseMs) => run('lock', async () => (await r.set(keys.lock(id), owner, 'PX', leaseMs, 'NX')) === 'OK'),
     renewLock: (id, owner, leaseMs) => run('lock', async () => (await r.bffLockRenew(keys.lock(id), owner, leaseMs)) === 1),
     releaseLock: (id, owner) => run('lock', async () => { await r.bffLockRelease(keys.lock(id), owner) }),
@@ -147,11 +157,7 @@ export function createRedisStore (client: RedisClient, prefix: string, onError: 
       if (masters.length === 0) throw new Error('no cluster master is known yet')
       await Promise.all(masters.map((m) => m.ping()))
     }),
-    close: async () => {
-      try {
-        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
-      } catch { /* already closed */ }
-      client.disconnect()
-    }
+    // The connection is its owner's to close (plugins/redis.ts).
+    close: async () => {}
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { Pool } from 'undici'
-import { AppError, upstreamError } from '../errors.js'
-import { checkOAuthError, checkToken, checkUserInfo } from './schemas.js'
+import { AppError, Errors } from '../errors.js'
+import { checkOAuthError, checkToken, checkUserInfo, checkVideoPage } from './schemas.js'
 import { TikTokApiError, TikTokOAuthError, retryAfterSeconds, transportError, type TikTokEndpoint } from './errors.js'
 
 // The one way this service talks to TikTok: undici with one keep-alive pool per origin, a total
@@ -21,6 +21,14 @@ export interface TokenSet {
 
 export interface UserInfo { user: Record<string, unknown>, logId: string | undefined }
 
+/** One page of the user's videos, as TikTok answered it (a short page may still have more). */
+export interface VideoPage {
+  videos: Array<Record<string, unknown>>
+  cursor: number | undefined
+  hasMore: boolean
+  logId: string | undefined
+}
+
 export type CallOutcome = 'ok' | 'refused' | 'rate_limited' | 'error' | 'timeout'
 
 export interface TikTokClientOptions {
@@ -37,6 +45,10 @@ export interface TikTokClient {
   refresh (refreshToken: string): Promise<TokenSet>
   revoke (accessToken: string): Promise<void>
   userInfo (accessToken: string, fields: readonly string[]): Promise<UserInfo>
+  /** The user's videos, newest first, before `cursor` (UTC ms) when given. */
+  videoList (accessToken: string, fields: readonly string[], page: { cursor?: number | undefined, maxCount: number }): Promise<VideoPage>
+  /** The user's videos among `ids`. */
+  videoQuery (accessToken: string, fields: readonly string[], ids: readonly string[]): Promise<VideoPage>
   close (): Promise<void>
 }
 
@@ -104,15 +116,15 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
       const logId = headerLogId(res.headers)
       // Before parsing: a 429 is TikTok's limit whatever its body (it may not be JSON).
       if (res.statusCode === 429) {
-        throw new AppError('rate_limit_exceeded', 'TikTok\'s rate limit was hit; retry later.', { retryAfter: retryAfterSeconds(res.headers), tiktokLogId: logId })
+        throw Errors.tiktokRateLimited(retryAfterSeconds(res.headers), { tiktokLogId: logId })
       }
       let json: unknown
       try {
         json = text === '' ? {} : JSON.parse(text)
       } catch {
-        throw upstreamError(`TikTok answered HTTP ${res.statusCode} with a body that is not JSON.`, logId)
+        throw Errors.upstreamNotJson(res.statusCode, { tiktokLogId: logId })
       }
-      if (res.statusCode >= 500) throw upstreamError(`TikTok answered HTTP ${res.statusCode}.`, logId)
+      if (res.statusCode >= 500) throw Errors.upstreamStatus(res.statusCode, { tiktokLogId: logId })
       const value = parse({ status: res.statusCode, headers: res.headers, json })
       onCall(endpoint, 'ok', (performance.now() - started) / 1000)
       return value
@@ -139,7 +151,7 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
     if (checkOAuthError.Check(res.json)) {
       throw new TikTokOAuthError(res.json.error, res.json.error_description ?? '', safeLogId(res.json.log_id) ?? logId)
     }
-    if (!checkToken.Check(res.json)) throw upstreamError(`TikTok's token endpoint answered HTTP ${res.status} with an unexpected body.`, logId)
+    if (!checkToken.Check(res.json)) throw Errors.upstreamUnexpected('token', res.status, { tiktokLogId: logId })
     const t = res.json
     return {
       accessToken: t.access_token,
@@ -168,16 +180,38 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
         method: 'GET',
         headers: { authorization: `Bearer ${accessToken}` }
       }, parseUserInfo),
+    videoList: (accessToken, fields, page) =>
+      call('video_list', `/v2/video/list/?fields=${fields.join(',')}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(page.cursor === undefined ? { max_count: page.maxCount } : { cursor: page.cursor, max_count: page.maxCount })
+      }, parseVideoPage),
+    videoQuery: (accessToken, fields, ids) =>
+      call('video_query', `/v2/video/query/?fields=${fields.join(',')}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ filters: { video_ids: ids } })
+      }, parseVideoPage),
     close: () => pool.close()
   }
 }
 
+function parseVideoPage (res: RawAnswer): VideoPage {
+  const headerId = headerLogId(res.headers)
+  if (!checkVideoPage.Check(res.json)) throw Errors.upstreamUnexpected('video', res.status, { tiktokLogId: headerId })
+  const logId = safeLogId(res.json.error.log_id) ?? headerId
+  if (res.json.error.code !== 'ok') throw new TikTokApiError(res.json.error.code, logId)
+  const data = res.json.data
+  if (data === undefined || data === null || res.status !== 200) throw Errors.upstreamUnexpected('video', res.status, { tiktokLogId: logId })
+  return { videos: (data.videos ?? []) as Array<Record<string, unknown>>, cursor: data.cursor, hasMore: data.has_more ?? false, logId }
+}
+
 function parseUserInfo (res: RawAnswer): UserInfo {
   const headerId = headerLogId(res.headers)
-  if (!checkUserInfo.Check(res.json)) throw upstreamError(`TikTok's user info answered HTTP ${res.status} with an unexpected body.`, headerId)
+  if (!checkUserInfo.Check(res.json)) throw Errors.upstreamUnexpected('user info', res.status, { tiktokLogId: headerId })
   const logId = safeLogId(res.json.error.log_id) ?? headerId
   if (res.json.error.code !== 'ok') throw new TikTokApiError(res.json.error.code, logId)
   const user = res.json.data?.user
-  if (user === undefined || res.status !== 200) throw upstreamError('TikTok\'s user info answered without a user.', logId)
+  if (user === undefined || res.status !== 200) throw Errors.upstreamUnexpected('user info', res.status, { tiktokLogId: logId })
   return { user: user as Record<string, unknown>, logId }
 }

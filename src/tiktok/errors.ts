@@ -1,10 +1,10 @@
 import { errors as undiciErrors } from 'undici'
-import { AppError, upstreamError, upstreamTimeout } from '../errors.js'
+import { AppError, Errors } from '../errors.js'
 
 // TikTok's and undici's failures, mapped onto the contract's codes (contract §3).
 // Branch on codes, never on message texts.
 
-export type TikTokEndpoint = 'token' | 'revoke' | 'user_info'
+export type TikTokEndpoint = 'token' | 'revoke' | 'user_info' | 'video_list' | 'video_query'
 
 /** TikTok answered the token endpoint with a flat OAuth error (tiktok-api.md §2). */
 export class TikTokOAuthError extends Error {
@@ -50,8 +50,25 @@ export function isTimeout (err: unknown): boolean {
 /** Any failure of a call to TikTok that is not a decision of TikTok's: a timeout or a broken answer. */
 export function transportError (err: unknown, logId?: string): AppError {
   if (err instanceof AppError) return err
-  if (isTimeout(err)) return upstreamTimeout(logId)
-  return upstreamError('TikTok could not be reached or answered with something unreadable.', logId, err)
+  if (isTimeout(err)) return Errors.upstreamTimeout({ tiktokLogId: logId })
+  return Errors.upstreamUnreachable({ tiktokLogId: logId, cause: err })
+}
+
+/**
+ * A non-ok code of TikTok's API envelope, on our table. `missing`: the scopes to name when
+ * TikTok says one is missing (TikTok's view of the grant differs from ours, e.g. the user
+ * removed a scope since): 403, naming them.
+ */
+export function apiError (err: TikTokApiError, missing: readonly string[]): AppError {
+  switch (err.code) {
+    case 'scope_not_authorized':
+    case 'scope_permission_missed':
+      return Errors.scopeNotAuthorized(missing)
+    case 'rate_limit_exceeded':
+      return Errors.tiktokRateLimited(err.retryAfter ?? 60, { tiktokLogId: err.logId })
+    default:
+      return Errors.upstreamRefused('API', err.code, { tiktokLogId: err.logId })
+  }
 }
 
 /** Seconds to wait, from TikTok's Retry-After or x-ratelimit-reset (epoch seconds) headers. */

@@ -28,6 +28,21 @@ export const UserInfoResponse = Type.Object({
   })
 })
 
+/** The Display API's list and query answers (https://developers.tiktok.com/doc/tiktok-api-v2-video-list). */
+export const VideoPageResponse = Type.Object({
+  data: Type.Optional(Type.Union([Type.Object({
+    videos: Type.Optional(Type.Array(Type.Object({}))),
+    cursor: Type.Optional(Type.Integer()),
+    has_more: Type.Optional(Type.Boolean())
+  }), Type.Null()])),
+  error: Type.Object({
+    code: Type.String({ minLength: 1 }),
+    message: Type.Optional(Type.String()),
+    log_id: Type.Optional(Type.String())
+  })
+})
+
 export const checkToken = Compile(TokenResponse)
+export const checkVideoPage = Compile(VideoPageResponse)
 export const checkOAuthError = Compile(OAuthErrorResponse)
 export const checkUserInfo = Compile(UserInfoResponse)

@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { SAMPLE_USERS, startEmulator } from '../../src/emulator/index.js'
-import { createRedisClient, createRedisStore } from '../../src/session/redis-store.js'
+import { createRedisStore } from '../../src/session/redis-store.js'
+import { createRedisClient, quitRedis } from '../../src/session/redis-client.js'
 import { createKeys, digest } from '../../src/session/keys.js'
 import { testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { loginOver, logout, me } from '../support/http.js'
 import { scanKeys, waitFor, type RedisProc } from '../support/redis-procs.js'
 import { startCluster } from '../support/redis-topologies.js'
-import { storeContract } from '../session/store.contract.js'
+import { storeContract, storeOptions } from '../session/store.contract.js'
 
 // Issue 4.7 on a real Redis Cluster started for this file: 3 masters with a replica each, made
 // with `redis-cli --cluster create`. Every script and multi-key operation of the store works
@@ -32,8 +33,8 @@ t.test('Redis Cluster', async (t) => {
   t.test('the store contract holds on the cluster', async (t) => {
     const client = createRedisClient({ kind: 'cluster', nodes, tls: false }, 1000)
     await client.connect()
-    const store = createRedisStore(client, `bff-contract:${randomBytes(4).toString('hex')}:`)
-    t.teardown(() => store.close())
+    const store = createRedisStore(client, storeOptions(`bff-contract:${randomBytes(4).toString('hex')}:`))
+    t.teardown(() => quitRedis(client))
     storeContract(t, store)
   })
 

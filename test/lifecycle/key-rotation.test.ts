@@ -4,7 +4,7 @@ import { startEmulator } from '../../src/emulator/index.js'
 import { keyId } from '../../src/session/crypto.js'
 import { createKeys, digest } from '../../src/session/keys.js'
 import type { SessionRecord } from '../../src/session/store.js'
-import { REDIS_URL, testEnv } from '../helper.js'
+import { REDIS_URL, storedRecord, testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { begin, callback, loginOver, me, redeem } from '../support/http.js'
 import { prefixAdmin } from '../support/redis-procs.js'
@@ -23,7 +23,7 @@ t.test('rotating TOKEN_ENCRYPTION_KEYS: old values open, the next write re-seals
   const withKeys = (...keys: Buffer[]): Promise<Awaited<ReturnType<typeof startApp>>> =>
     startApp(t, { ...base, TOKEN_ENCRYPTION_KEYS: keys.map((k) => k.toString('base64')).join(',') })
   const sealedWith = async (token: string): Promise<string[]> => {
-    const r = JSON.parse(await admin.get(createKeys(prefix).session(digest(token))) ?? 'null') as SessionRecord
+    const r = storedRecord<SessionRecord>(await admin.get(createKeys(prefix).session(digest(token)))) as SessionRecord
     return [r.at, r.rt].map((v) => v.split('.')[0] as string)
   }
 

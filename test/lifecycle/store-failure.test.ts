@@ -4,7 +4,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 import { createTokenCipher } from '../../src/session/crypto.js'
 import { createKeys, digest } from '../../src/session/keys.js'
 import type { SessionRecord } from '../../src/session/store.js'
-import { testEnv } from '../helper.js'
+import { storedRecord, testEnv } from '../helper.js'
 import { startApp, type InProcess } from '../support/instances.js'
 import { loginOver, me, type Answer } from '../support/http.js'
 import { startRedis, waitFor, type RedisProc } from '../support/redis-procs.js'
@@ -48,7 +48,7 @@ async function stored (ctx: Ctx): Promise<{ record: SessionRecord, live: boolean
   try {
     const keys = createKeys(ctx.svc.config.store.keyPrefix)
     const id = digest(ctx.token)
-    const record = JSON.parse(await client.get(keys.session(id)) ?? 'null') as SessionRecord
+    const record = storedRecord<SessionRecord>(await client.get(keys.session(id))) as SessionRecord
     const rt = createTokenCipher(ctx.svc.config.encryptionKeys).open(record.rt, `${id}:rt`).plain
     return { record, live: ctx.emulator.controls.tokensOf(ctx.openId).refreshTokens.includes(rt), locked: await client.exists(keys.lock(id)) === 1 }
   } finally {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config/index.js'
 
-// Every variable's rejection line (contract §2): one line that names the variable and says
+// Every variable's rejection line: one line that names the variable and says
 // what is wrong, never the value when it may be a secret, from a fixture (never process.env).
 
 const CLIENT_SECRET = 'client-secret-7f3a9c'
@@ -50,7 +50,18 @@ const CASES: Case[] = [
   { env: { TOKEN_ENCRYPTION_KEYS: SHORT_KEY }, variable: 'TOKEN_ENCRYPTION_KEYS', problem: /32 bytes/, secret: SHORT_KEY },
   { env: { TOKEN_ENCRYPTION_KEYS: `${KEY},not*base64` }, variable: 'TOKEN_ENCRYPTION_KEYS', problem: /32 bytes/, secret: 'not*base64' },
   { env: { APP_REDIRECT_URIS: 'http://evil.example/cb' }, variable: 'APP_REDIRECT_URIS', problem: /https URI/ },
-  { env: { INTERNAL_API_KEYS: 'reports:short-pass-3' }, variable: 'INTERNAL_API_KEYS', problem: /at least 16/, secret: 'short-pass-3' },
+  { env: { INTERNAL_API_KEYS: 'reports:short-pass-3' }, variable: 'INTERNAL_API_KEYS', problem: /at least 128 bits/, secret: 'short-pass-3' },
+  // 28 hex characters: 112 bits, though longer than 22 characters.
+  { env: { INTERNAL_API_KEYS: 'reports:0123456789abcdef0123456789ab' }, variable: 'INTERNAL_API_KEYS', problem: /at least 128 bits/, secret: '0123456789abcdef0123456789ab' },
+  { env: { INTERNAL_API_KEYS: `a:${'k'.repeat(30)},a:${'j'.repeat(30)}` }, variable: 'INTERNAL_API_KEYS', problem: /used twice/, secret: 'k'.repeat(30) },
+  { env: { PUBLIC_BASE_URL: 'http://bff.example.com' }, variable: 'PUBLIC_BASE_URL', problem: /https URL in production/ },
+  { env: { TIKTOK_AUTH_BASE_URL: 'http://www.tiktok.com' }, variable: 'TIKTOK_AUTH_BASE_URL', problem: /https URL in production/ },
+  { env: { TIKTOK_API_BASE_URL: 'http://open.tiktokapis.com' }, variable: 'TIKTOK_API_BASE_URL', problem: /https URL in production/ },
+  { env: { TRUST_PROXY: 'yes' }, variable: 'TRUST_PROXY', problem: /hop count/ },
+  { env: { TRUST_PROXY: '10.0.0.0/40' }, variable: 'TRUST_PROXY', problem: /CIDR/ },
+  { env: { TRUST_PROXY: '0' }, variable: 'TRUST_PROXY', problem: /from 1 to 100/ },
+  { env: { SESSION_IDLE_TIMEOUT_SECONDS: '0' }, variable: 'SESSION_IDLE_TIMEOUT_SECONDS', problem: />= 1/ },
+  { env: { TIKTOK_WEBHOOK_TOLERANCE_SECONDS: 'soon' }, variable: 'TIKTOK_WEBHOOK_TOLERANCE_SECONDS', problem: /integer/ },
   { env: { INTERNAL_API_KEYS: 'no-colon-secret-0123456789' }, variable: 'INTERNAL_API_KEYS', problem: /name:secret/, secret: 'no-colon-secret-0123456789' },
   { env: { SESSION_TTL_SECONDS: '10' }, variable: 'SESSION_TTL_SECONDS', problem: />= 60/ },
   { env: { RATE_LIMIT_AUTH_PER_MINUTE: '-1' }, variable: 'RATE_LIMIT_AUTH_PER_MINUTE', problem: />= 0/ },
@@ -82,6 +93,18 @@ t.test('each bad variable: one line naming it and the problem, no secret', async
       t.notOk(caught.message.includes(secret), `${label}: no secret in the line`)
     }
   }
+})
+
+t.test('TRUST_PROXY: off by default; true, a hop count, or the proxies\' addresses and ranges', async (t) => {
+  t.equal(loadConfig(PRODUCTION).trustProxy, false)
+  t.equal(loadConfig({ ...PRODUCTION, TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadConfig({ ...PRODUCTION, TRUST_PROXY: '2' }).trustProxy, 2)
+  t.same(loadConfig({ ...PRODUCTION, TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,::1,fd00::/8' }).trustProxy, ['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8'])
+})
+
+t.test('http is fine outside production (the local emulator)', async (t) => {
+  const config = loadConfig({ ...PRODUCTION, NODE_ENV: 'development', PUBLIC_BASE_URL: 'http://127.0.0.1:3000', TIKTOK_API_BASE_URL: 'http://127.0.0.1:4010' })
+  t.equal(config.tiktok.apiBaseUrl, 'http://127.0.0.1:4010')
 })
 
 t.test('outside production the dev fallbacks are warnings, not refusals', async (t) => {

@@ -37,7 +37,7 @@ async function rig (tt: Test, extra: Record<string, string> = {}): Promise<Rig> 
   const emulator = await startEmulator()
   tt.teardown(() => emulator.close())
   const redis = await startRedisServer(tt)
-  return { emulator, redis, env: testEnv(emulator.url, { NODE_ENV: 'production', REDIS_URL: redis.url, ...extra }) }
+  return { emulator, redis, env: testEnv(emulator.url, { REDIS_URL: redis.url, ...extra }) }
 }
 
 // The image's CMD is `npm start`'s command without npm (test/ops/docker.test.ts): node, its flags, the script.

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import pino from 'pino'
-import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, pkcePair, type Ctx } from '../helper.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, pkcePair, storedRecord, type Ctx } from '../helper.js'
 import { SAMPLE_USERS } from '../../src/emulator/index.js'
 import { createTokenCipher } from '../../src/session/crypto.js'
 import { digest } from '../../src/session/keys.js'
@@ -77,7 +77,7 @@ async function lifecycle (ctx: Ctx): Promise<Run> {
   // Our verifier never leaves the service but for TikTok's token endpoint: read it from the sealed
   // pending login with the configured key, to look for it everywhere else.
   const stateKey = (await ctx.keys()).find((k) => k.includes('state:')) as string
-  const pending = JSON.parse(await ctx.redis.get(stateKey) ?? '{}') as { verifier: string }
+  const pending = storedRecord<{ verifier: string }>(await ctx.redis.get(stateKey)) ?? { verifier: '' }
   secret('our PKCE verifier', createTokenCipher(ctx.config.encryptionKeys).open(pending.verifier, `state:${digest(ourState)}`).plain)
 
   // 2. TikTok's consent page, as a browser submits it.

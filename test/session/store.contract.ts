@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type tap from 'tap'
-import type { SessionRecord, SessionStore } from '../../src/session/store.js'
+import type { SessionRecord, SessionStore, StoreOptions } from '../../src/session/store.js'
+import { createRecordSigner } from '../../src/session/signer.js'
 
 // One suite, every store (after oauth2-proxy's session_store_tests.go): what the services rely
 // on, asserted the same way against the memory store, a standalone Redis and a Redis Cluster.
@@ -14,6 +15,14 @@ const rnd = (): string => randomBytes(12).toString('base64url')
 export function record (over: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now()
   return { ver: 1, openId: `user-${rnd()}`, scopes: ['user.info.basic'], at: 'k.sealed-at', rt: 'k.sealed-rt', atExp: now + 60_000, atTtl: 60, exp: now + 60_000, created: now, ...over }
+}
+
+/** The idle timeout of the stores under test: long enough to stay out of the other tests' way. */
+export const IDLE_MS = 1200
+
+/** Options for a store under test: its own prefix, a random signing key, IDLE_MS. */
+export function storeOptions (prefix: string): StoreOptions {
+  return { prefix, signer: createRecordSigner([randomBytes(32)]), idleMs: IDLE_MS }
 }
 
 export function storeContract (t: T, store: SessionStore): void {
@@ -119,6 +128,26 @@ export function storeContract (t: T, store: SessionStore): void {
     await store.releaseLock(short, 'e')
     t.equal(await store.acquireLock(id, 'c', 10_000), true)
     await store.releaseLock(id, 'c')
+  })
+
+  t.test('idle timeout: a session unused for IDLE_MS ends; reads that touch it keep it alive, never past exp', async (t) => {
+    const idle = rnd()
+    await store.createSession(idle, record({ exp: Date.now() + 60_000 }))
+    const used = rnd()
+    await store.createSession(used, record({ exp: Date.now() + 60_000 }))
+    const capped = rnd()
+    await store.createSession(capped, record({ exp: Date.now() + 2000 }))
+    // Touch every 400 ms for 2.4 s: twice the idle timeout.
+    for (let i = 0; i < 6; i++) {
+      await sleep(400)
+      t.ok(await store.getSession(used, true), `touched session alive after ${(i + 1) * 400} ms`)
+      await store.getSession(capped, true)
+      if (i === 1) t.ok(await store.getSession(idle), 'a read that does not touch sees the idle session before it ends')
+    }
+    t.equal(await store.getSession(idle), null, 'the untouched session ended after its idle timeout')
+    t.equal(await store.getSession(capped, true), null, 'touching never keeps a session past its exp')
+    await sleep(1500)
+    t.equal(await store.getSession(used), null, 'the touched one ends once it is left idle')
   })
 
   t.test('ping answers', async (t) => {

@@ -1,10 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { RFC7636_CHALLENGE } from '../../tiktok/pkce.js'
 import { errorResponses } from '../../schemas.js'
 
 const LoginQuery = Type.Object({
   redirect_uri: Type.String({ minLength: 1, maxLength: 2048, description: 'The app\'s redirect URI: exactly one of APP_REDIRECT_URIS.' }),
   scope: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Comma-separated TikTok scopes (default TIKTOK_SCOPES). See GET /scopes.' })),
-  code_challenge: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'The app\'s PKCE challenge, RFC 7636 S256: BASE64URL(SHA-256(code_verifier)).' }),
+  code_challenge: Type.String({ pattern: RFC7636_CHALLENGE.source, description: 'The app\'s PKCE challenge, RFC 7636 S256: BASE64URL(SHA-256(code_verifier)).' }),
   code_challenge_method: Type.Optional(Type.Literal('S256')),
   state: Type.Optional(Type.String({ maxLength: 1024, description: 'The app\'s opaque value, echoed back on its redirect URI.' }))
 }, { additionalProperties: false })
@@ -33,7 +34,7 @@ const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 302: Redirect('To TikTok\'s authorize page (Location header).'), ...errorResponses('invalid_params', 'rate_limit_exceeded', 'service_unavailable') }
     }
   }, async (request, reply) => {
-    const location = await app.bff.login.start(request.query)
+    const location = await app.services.login.start(request.query)
     return reply.header('cache-control', 'no-store').redirect(location, 302)
   })
 
@@ -49,7 +50,7 @@ const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 302: Redirect('To the app\'s redirect URI (Location header).'), ...errorResponses('invalid_params', 'rate_limit_exceeded', 'service_unavailable') }
     }
   }, async (request, reply) => {
-    const { location } = await app.bff.login.callback(request.query, request.log)
+    const { location } = await app.services.login.callback(request.query, request.log)
     return reply.header('cache-control', 'no-store').redirect(location, 302)
   })
 }

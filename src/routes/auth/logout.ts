@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Envelope, errorResponses, BODY_ERRORS } from '../../schemas.js'
-import { SESSION_SECURITY, bearer } from '../bearer.js'
+import { ok } from '../../envelope.js'
+import { Envelope, SESSION_SECURITY, errorResponses, BODY_ERRORS } from '../../schemas.js'
+import { sessionOf } from '../../plugins/auth.js'
 
 const LogoutBody = Type.Union([
   Type.Object({ all_sessions: Type.Optional(Type.Boolean({ description: 'true: end every session of this user, on every instance.' })) }, { additionalProperties: false }),
@@ -9,7 +10,7 @@ const LogoutBody = Type.Union([
 
 const logoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/auth/logout', {
-    config: { rateLimit: app.rateLimits.auth },
+    config: { auth: 'session', rateLimit: app.rateLimits.auth },
     schema: {
       tags: ['session'],
       operationId: 'logout',
@@ -24,9 +25,8 @@ const logoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request) => {
-    const session = await app.bff.sessions.authenticate(bearer(request))
-    const ended = await app.bff.sessions.logout(session, request.body?.all_sessions === true, request.log)
-    return { data: { sessions_ended: ended }, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
+    const ended = await app.services.sessions.logout(sessionOf(request), request.body?.all_sessions === true, request.log)
+    return ok({ sessions_ended: ended }, request.id)
   })
 }
 

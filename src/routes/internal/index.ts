@@ -1,12 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Envelope, FieldsParam, User, errorResponses, BODY_ERRORS } from '../../schemas.js'
-import { INTERNAL_SECURITY, createInternalKeyMatcher } from '../bearer.js'
-import { notFound, tokenInvalid } from '../../errors.js'
-import { digest } from '../../session/keys.js'
+import { ok } from '../../envelope.js'
+import { passOnLogId } from '../upstream-reply.js'
+import { Envelope, FieldsParam, INTERNAL_SECURITY, User, errorResponses, BODY_ERRORS } from '../../schemas.js'
 
-// Routes for internal services (contract §4): `Authorization: Bearer <internal API key>`.
-// Keys are compared in constant time against every configured key (their SHA-256, so the
-// lengths match); the key's name is logged, its secret never.
+// Routes for internal services: `Authorization: Bearer <internal API key>` (plugins/auth.ts).
 
 const Introspection = Type.Object({
   active: Type.Boolean(),
@@ -16,18 +13,9 @@ const Introspection = Type.Object({
   expires_at: Type.Optional(Type.String({ format: 'date-time' }))
 }, { additionalProperties: false, description: 'RFC 7662 in spirit: exactly { active: false } for anything that is not a live session.' })
 
-const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: string, secret: string }> }> = async (app, opts) => {
-  const internalKey = createInternalKeyMatcher(opts.keys)
-
-  app.addHook('onRequest', async (request) => {
-    const caller = internalKey(request)
-    if (caller === undefined) throw tokenInvalid('A valid internal API key is required: Authorization: Bearer <key>.')
-    request.caller = caller
-    request.log = request.log.child({ caller })
-  })
-
+const internalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/internal/introspect', {
-    config: { rateLimit: app.rateLimits.internal },
+    config: { auth: 'internal', rateLimit: app.rateLimits.internal },
     schema: {
       tags: ['internal'],
       operationId: 'introspect',
@@ -37,15 +25,15 @@ const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: st
       response: { 200: Envelope(Introspection, 'The token\'s state.'), ...BODY_ERRORS, ...errorResponses('invalid_params', 'access_token_invalid', 'rate_limit_exceeded', 'service_unavailable') }
     }
   }, async (request) => {
-    const record = request.body.token === '' ? null : await app.bff.sessions.find(digest(request.body.token))
+    const record = await app.services.sessions.introspect(request.body.token)
     const data = record === null
       ? { active: false }
       : { active: true, open_id: record.openId, ...(record.unionId === undefined ? {} : { union_id: record.unionId }), scopes: record.scopes, expires_at: new Date(record.exp).toISOString() }
-    return { data, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
+    return ok(data, request.id)
   })
 
   app.get('/internal/users/:open_id', {
-    config: { rateLimit: app.rateLimits.internal },
+    config: { auth: 'internal', rateLimit: app.rateLimits.internal },
     schema: {
       tags: ['internal'],
       operationId: 'getUser',
@@ -60,18 +48,9 @@ const internalRoutes: FastifyPluginAsyncTypebox<{ keys: ReadonlyArray<{ name: st
       }
     }
   }, async (request, reply) => {
-    const openId = request.params.open_id
-    for (const id of await app.bff.sessions.userSessionIds(openId)) {
-      const record = await app.bff.sessions.find(id)
-      if (record === null || record.openId !== openId) continue
-      const { user, tiktokLogId } = await app.bff.profile.read({ id, record }, request.query.fields, request.log)
-      if (tiktokLogId !== undefined) {
-        request.tiktokLogId = tiktokLogId
-        reply.header('x-tiktok-log-id', tiktokLogId)
-      }
-      return { data: { user }, error: { code: 'ok' as const, message: '' as const, log_id: request.id } }
-    }
-    throw notFound('This user has no live session.')
+    const { user, tiktokLogId } = await app.services.profile.readUser(request.params.open_id, request.query.fields, request.log)
+    passOnLogId(request, reply, tiktokLogId)
+    return ok({ user }, request.id)
   })
 }
 
