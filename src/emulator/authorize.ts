@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { isScope } from '../scopes/catalogue.js'
 import { consentPage, errorPage } from './consent-page.js'
+import type { EmulatorContext } from './context.js'
 import { list, readForm, single, toForm, type Form } from './form.js'
 import { challengeKind } from './pkce.js'
-import type { EmulatorContext, ResolvedOptions } from './types.js'
+import type { ResolvedOptions } from './types.js'
 import { userById } from './users.js'
 
 // The parameters the consent form carries back, in TikTok's documented order.

@@ -1,6 +1,3 @@
-import type { Controls } from './controls.js'
-import type { EmulatorState } from './state.js'
-
 export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'user_info'
 
 export const ENDPOINTS: readonly EmulatorEndpoint[] = ['authorize', 'token', 'revoke', 'user_info']
@@ -70,11 +67,4 @@ export interface EmulatorControls {
   issueCode (p: IssueCodeParams): string
   tokensOf (openId: string): { accessTokens: string[], refreshTokens: string[] }
   reset (): void
-}
-
-/** What every route plugin of the emulator shares. */
-export interface EmulatorContext {
-  readonly options: ResolvedOptions
-  readonly state: EmulatorState
-  readonly controls: Controls
 }

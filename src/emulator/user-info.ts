@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { fieldEntry, isField, type FieldName } from '../scopes/catalogue.js'
+import type { EmulatorContext } from './context.js'
 import { list, toForm } from './form.js'
-import type { EmulatorContext } from './types.js'
 import { profileOf, userByOpenId } from './users.js'
 
 type UserInfoError = 'access_token_invalid' | 'scope_not_authorized' | 'invalid_params' | 'rate_limit_exceeded' | 'internal_error'
