@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isScope } from '../scopes/catalogue.js'
 import { challengeKind } from './pkce.js'
+import { RateWindow } from './rate-window.js'
 import type { EmulatorState } from './state.js'
 import type {
   EmulatorControls, EmulatorCounts, EmulatorEndpoint, ForcedAnswer, IssueCodeParams, ResolvedOptions
@@ -8,7 +9,6 @@ import type {
 import { SAMPLE_USERS, userByOpenId } from './users.js'
 
 const DEFAULT_RATE_LIMIT = 600
-const WINDOW_MS = 60_000
 
 function zeroCounts (): EmulatorCounts {
   return { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0 }
@@ -24,7 +24,7 @@ export class Controls implements EmulatorControls {
   private readonly delays = new Map<EmulatorEndpoint, number>()
   private readonly forced = new Map<EmulatorEndpoint, Array<{ answer: ForcedAnswer, left: number }>>()
   private rateLimit = DEFAULT_RATE_LIMIT
-  private window: number[] = []
+  private readonly windows = new Map<EmulatorEndpoint, RateWindow>()
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout, wake: (waited: boolean) => void }>()
 
   constructor (private readonly state: EmulatorState, private readonly options: ResolvedOptions) {}
@@ -108,20 +108,16 @@ export class Controls implements EmulatorControls {
     this.forced.clear()
     this.errorsAs200 = false
     this.rateLimit = DEFAULT_RATE_LIMIT
-    this.window = []
+    this.windows.clear()
     this.state.accessTtlSeconds = this.options.accessTokenTtlSeconds
     this.state.refreshTtlSeconds = this.options.refreshTokenTtlSeconds
   }
 
-  /** Sliding one-minute window per app; the reset time is when the oldest counted call leaves it. */
-  takeRateSlot (): { ok: true } | { ok: false, resetAt: number } {
-    const now = Date.now()
-    while (this.window.length > 0 && (this.window[0] as number) <= now - WINDOW_MS) this.window.shift()
-    if (this.window.length >= this.rateLimit) {
-      return { ok: false, resetAt: Math.ceil(((this.window[0] as number) + WINDOW_MS) / 1000) }
-    }
-    this.window.push(now)
-    return { ok: true }
+  /** One call against the endpoint's window; each endpoint has its own, as at TikTok. */
+  takeRateSlot (endpoint: EmulatorEndpoint): { ok: true } | { ok: false, resetAt: number } {
+    let window = this.windows.get(endpoint)
+    if (window === undefined) this.windows.set(endpoint, window = new RateWindow())
+    return window.take(this.rateLimit)
   }
 
   /** The onRequest hook of one endpoint: count, then the delay, then a forced answer. */
