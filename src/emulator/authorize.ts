@@ -3,6 +3,7 @@ import { isScope } from '../scopes/catalogue.js'
 import { consentPage, errorPage } from './consent-page.js'
 import type { EmulatorContext } from './context.js'
 import { list, readForm, single, toForm, type Form } from './form.js'
+import { sendHtml } from './html.js'
 import { challengeKind } from './pkce.js'
 import type { ResolvedOptions } from './types.js'
 import { userById } from './users.js'
@@ -70,11 +71,6 @@ function parse (form: Form | undefined, options: ResolvedOptions): AuthorizeRequ
   return { redirectUri, scopes, state: single(form, 'state'), challenge: single(form, 'code_challenge') ?? '', hidden }
 }
 
-function html (reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8')
-    .header('cache-control', 'no-store').header('x-frame-options', 'DENY').send(body)
-}
-
 /** Appends the callback parameters; commas stay literal so `scopes` reads as TikTok sends it. */
 function callback (redirectUri: string, params: Array<[string, string | undefined]>): string {
   const query = params.flatMap(([name, value]) =>
@@ -96,12 +92,12 @@ export function authorizeRoutes (ctx: EmulatorContext): FastifyPluginAsync {
   async function decide (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const form = readForm(request)
     const req = parse(form, options)
-    if (typeof req === 'string' || form === undefined) return html(reply, 400, errorPage(typeof req === 'string' ? req : ''))
+    if (typeof req === 'string' || form === undefined) return sendHtml(reply, 400, errorPage(typeof req === 'string' ? req : ''))
     const action = single(form, 'action')
     if (action === 'deny') return deny(reply, req)
-    if (action !== 'approve') return html(reply, 400, errorPage('Choose Approve or Deny.'))
+    if (action !== 'approve') return sendHtml(reply, 400, errorPage('Choose Approve or Deny.'))
     const user = userById(single(form, 'user') ?? '')
-    if (user === undefined) return html(reply, 400, errorPage('Choose a user to sign in as.'))
+    if (user === undefined) return sendHtml(reply, 400, errorPage('Choose a user to sign in as.'))
     // Partial consent: only the ticked scopes among those requested are granted.
     const ticked = list(form, 'scopes')
     const granted = req.scopes.filter((s) => ticked.includes(s))
@@ -120,13 +116,13 @@ export function authorizeRoutes (ctx: EmulatorContext): FastifyPluginAsync {
     app.addHook('onRequest', controls.faultHook('authorize'))
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if ((err.statusCode ?? 500) >= 500) request.log.error({ err }, 'emulator failure')
-      return html(reply, err.statusCode ?? 500, errorPage('The request could not be read.'))
+      return sendHtml(reply, err.statusCode ?? 500, errorPage('The request could not be read.'))
     })
 
     app.get('/v2/auth/authorize/', async (request, reply) => {
       const req = parse(toForm(request.query), options)
-      if (typeof req === 'string') return html(reply, 400, errorPage(req))
-      return html(reply, 200, consentPage({
+      if (typeof req === 'string') return sendHtml(reply, 400, errorPage(req))
+      return sendHtml(reply, 200, consentPage({
         hidden: req.hidden,
         clientKey: options.clientKey,
         scopes: req.scopes,
