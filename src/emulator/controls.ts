@@ -11,7 +11,7 @@ import { SAMPLE_USERS, userByOpenId } from './users.js'
 const DEFAULT_RATE_LIMIT = 600
 
 function zeroCounts (): EmulatorCounts {
-  return { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0 }
+  return { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0, video_list: 0, video_query: 0 }
 }
 
 function check (ok: boolean, message: string): void {

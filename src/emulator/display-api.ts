@@ -48,6 +48,11 @@ export function apiErrorHandler (err: FastifyError | ApiError, request: FastifyR
   return sendError(reply, 'internal_error', 'Internal error.')
 }
 
+/** Where this request reached the emulator: the origin of the image URLs it answers with. */
+export function originOf (request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`
+}
+
 function bearer (request: FastifyRequest): string | undefined {
   const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')
   return match?.[1]

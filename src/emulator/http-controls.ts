@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from 'fastify'
 import Type, { type Static } from 'typebox'
 import { Value } from 'typebox/value'
 import type { Controls } from './controls.js'
+import { ENDPOINTS } from './types.js'
 
 // The same controls for out-of-process users (other services, `npm run dev`): one action per call.
-const Endpoint = Type.Union([Type.Literal('authorize'), Type.Literal('token'), Type.Literal('revoke'), Type.Literal('user_info')])
+const Endpoint = Type.Union(ENDPOINTS.map((e) => Type.Literal(e)))
 const Answer = Type.Object({
   status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599 })),
   body: Type.Optional(Type.Unknown()),

@@ -5,6 +5,7 @@ import { authorizeRoutes } from './authorize.js'
 import { avatarRoutes } from './avatar.js'
 import type { EmulatorContext } from './context.js'
 import { Controls } from './controls.js'
+import { coverRoutes } from './cover.js'
 import { controlRoutes } from './http-controls.js'
 import { logId } from './log-id.js'
 import { revokeRoutes } from './revoke.js'
@@ -12,6 +13,7 @@ import { EmulatorState } from './state.js'
 import { tokenRoutes } from './token.js'
 import type { EmulatorControls, EmulatorOptions, ResolvedOptions } from './types.js'
 import { userInfoRoutes } from './user-info.js'
+import { videoRoutes } from './video.js'
 
 export { SAMPLE_USERS, type SampleUser } from './users.js'
 export type {
@@ -63,7 +65,9 @@ export function buildEmulator (opts: EmulatorOptions = {}): { app: FastifyInstan
   app.register(tokenRoutes(ctx))
   app.register(revokeRoutes(ctx))
   app.register(userInfoRoutes(ctx))
+  app.register(videoRoutes(ctx))
   app.register(avatarRoutes)
+  app.register(coverRoutes)
   app.register(controlRoutes(controls))
   return { app, controls }
 }

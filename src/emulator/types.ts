@@ -1,6 +1,6 @@
-export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'user_info'
+export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'user_info' | 'video_list' | 'video_query'
 
-export const ENDPOINTS: readonly EmulatorEndpoint[] = ['authorize', 'token', 'revoke', 'user_info']
+export const ENDPOINTS: readonly EmulatorEndpoint[] = ['authorize', 'token', 'revoke', 'user_info', 'video_list', 'video_query']
 
 export interface EmulatorOptions {
   host?: string
@@ -43,6 +43,8 @@ export interface EmulatorCounts {
   token_refresh: number
   revoke: number
   user_info: number
+  video_list: number
+  video_query: number
 }
 
 export interface IssueCodeParams {

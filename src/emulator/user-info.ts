@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { fieldEntry, isField, type FieldName } from '../scopes/catalogue.js'
 import type { EmulatorContext } from './context.js'
-import { apiErrorHandler, authenticate, requestedFields, sendOk, type FieldTable } from './display-api.js'
+import { apiErrorHandler, authenticate, originOf, requestedFields, sendOk, type FieldTable } from './display-api.js'
 import { profileOf } from './users.js'
 
 const USER_FIELDS: FieldTable<FieldName> = { isKnown: isField, scopeOf: (f) => fieldEntry(f).scope }
@@ -15,7 +15,7 @@ export function userInfoRoutes (ctx: EmulatorContext): FastifyPluginAsync {
     app.get('/v2/user/info/', async (request, reply) => {
       const { grant, user } = authenticate(ctx, 'user_info', request)
       const fields = requestedFields(request, grant, USER_FIELDS)
-      const profile = profileOf(user, `${request.protocol}://${request.host}`)
+      const profile = profileOf(user, originOf(request))
       const selected: Record<string, unknown> = {}
       // A field the user has no value for (an empty bio) is left out, as TikTok does.
       for (const f of fields) if (profile[f] !== undefined) selected[f] = profile[f]
