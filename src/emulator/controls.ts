@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isScope } from '../scopes/catalogue.js'
+import { Faults } from './faults.js'
 import { challengeKind } from './pkce.js'
 import { RateWindow } from './rate-window.js'
 import type { EmulatorState } from './state.js'
@@ -21,11 +22,9 @@ function check (ok: boolean, message: string): void {
 export class Controls implements EmulatorControls {
   errorsAs200 = false
   private mutableCounts = zeroCounts()
-  private readonly delays = new Map<EmulatorEndpoint, number>()
-  private readonly forced = new Map<EmulatorEndpoint, Array<{ answer: ForcedAnswer, left: number }>>()
+  private readonly faults = new Faults()
   private rateLimit = DEFAULT_RATE_LIMIT
   private readonly windows = new Map<EmulatorEndpoint, RateWindow>()
-  private readonly sleepers = new Set<{ timer: NodeJS.Timeout, wake: (waited: boolean) => void }>()
 
   constructor (private readonly state: EmulatorState, private readonly options: ResolvedOptions) {}
 
@@ -43,16 +42,14 @@ export class Controls implements EmulatorControls {
 
   setDelay (endpoint: EmulatorEndpoint, ms: number): void {
     check(Number.isFinite(ms) && ms >= 0, 'delay must be >= 0 ms')
-    this.delays.set(endpoint, ms)
+    this.faults.setDelay(endpoint, ms)
   }
 
   forceNext (endpoint: EmulatorEndpoint, answer: ForcedAnswer, times = 1): void {
     check(Number.isInteger(times) && times >= 1, 'times must be a positive integer')
     check(answer.status === undefined || (Number.isInteger(answer.status) && answer.status >= 200 && answer.status <= 599),
       'status must be an integer in 200..599')
-    const queue = this.forced.get(endpoint) ?? []
-    queue.push({ answer, left: times })
-    this.forced.set(endpoint, queue)
+    this.faults.forceNext(endpoint, answer, times)
   }
 
   setAccessTokenTtl (seconds: number): void {
@@ -104,8 +101,7 @@ export class Controls implements EmulatorControls {
 
   reset (): void {
     this.resetCounts()
-    this.delays.clear()
-    this.forced.clear()
+    this.faults.clear()
     this.errorsAs200 = false
     this.rateLimit = DEFAULT_RATE_LIMIT
     this.windows.clear()
@@ -122,52 +118,15 @@ export class Controls implements EmulatorControls {
 
   /** The onRequest hook of one endpoint: count, then the delay, then a forced answer. */
   faultHook (endpoint: EmulatorEndpoint) {
+    const faults = this.faults.hook(endpoint)
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
       this.count(endpoint)
-      const ms = this.delays.get(endpoint) ?? 0
-      if (ms > 0 && !(await this.sleep(ms))) return hangUp(request, reply)
-      const answer = this.takeForced(endpoint)
-      if (answer === undefined) return undefined
-      if (answer.reset === true) return hangUp(request, reply)
-      reply.code(answer.status ?? 200)
-      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value)
-      if (answer.raw === undefined && answer.body !== undefined) {
-        return reply.type(answer.contentType ?? 'application/json; charset=utf-8').send(JSON.stringify(answer.body))
-      }
-      return reply.type(answer.contentType ?? 'text/plain; charset=utf-8').send(answer.raw ?? '')
+      return faults(request, reply)
     }
   }
 
   /** Wakes every delayed request so that close() does not wait for them. */
   wakeSleepers (): void {
-    for (const sleeper of this.sleepers) {
-      clearTimeout(sleeper.timer)
-      sleeper.wake(false)
-    }
-    this.sleepers.clear()
+    this.faults.wakeSleepers()
   }
-
-  private sleep (ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const sleeper = {
-        timer: setTimeout(() => { this.sleepers.delete(sleeper); resolve(true) }, ms),
-        wake: resolve
-      }
-      this.sleepers.add(sleeper)
-    })
-  }
-
-  private takeForced (endpoint: EmulatorEndpoint): ForcedAnswer | undefined {
-    const queue = this.forced.get(endpoint)
-    const head = queue?.[0]
-    if (queue === undefined || head === undefined) return undefined
-    if (--head.left === 0) queue.shift()
-    return head.answer
-  }
-}
-
-function hangUp (request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  reply.hijack()
-  request.raw.socket.destroy()
-  return reply
 }
