@@ -4,6 +4,7 @@ import { consentPage, errorPage } from './consent-page.js'
 import type { EmulatorContext } from './context.js'
 import { list, readForm, single, toForm, type Form } from './form.js'
 import { sendHtml } from './html.js'
+import { httpUrlProblem } from './http-url.js'
 import { challengeKind } from './pkce.js'
 import type { ResolvedOptions } from './types.js'
 import { userById } from './users.js'
@@ -23,11 +24,7 @@ function redirectUriProblem (uri: string, options: ResolvedOptions): string | un
   if (options.redirectUris.length > 0) {
     return options.redirectUris.includes(uri) ? undefined : 'redirect_uri is not registered for this app.'
   }
-  let url: URL
-  try { url = new URL(uri) } catch { return 'redirect_uri must be an absolute URI.' }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'redirect_uri must be an http(s) URI.'
-  if (uri.includes('#')) return 'redirect_uri must not have a fragment.'
-  return undefined
+  return httpUrlProblem(uri, 'redirect_uri')
 }
 
 function challengeProblem (form: Form, options: ResolvedOptions): string | undefined {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isScope } from '../scopes/catalogue.js'
 import { Faults } from './faults.js'
+import { httpUrlProblem } from './http-url.js'
 import { challengeKind } from './pkce.js'
 import { RateWindow } from './rate-window.js'
 import type { EmulatorState } from './state.js'
@@ -8,6 +9,7 @@ import type {
   EmulatorControls, EmulatorCounts, EmulatorEndpoint, ForcedAnswer, IssueCodeParams, ResolvedOptions
 } from './types.js'
 import { SAMPLE_USERS, userByOpenId } from './users.js'
+import { deliverWebhook, type WebhookDelivery, type WebhookEvent } from './webhook.js'
 
 const DEFAULT_RATE_LIMIT = 600
 
@@ -25,8 +27,11 @@ export class Controls implements EmulatorControls {
   private readonly faults = new Faults()
   private rateLimit = DEFAULT_RATE_LIMIT
   private readonly windows = new Map<EmulatorEndpoint, RateWindow>()
+  private webhookUrl: string | undefined
 
-  constructor (private readonly state: EmulatorState, private readonly options: ResolvedOptions) {}
+  constructor (private readonly state: EmulatorState, private readonly options: ResolvedOptions) {
+    this.webhookUrl = options.webhookUrl
+  }
 
   get counts (): Readonly<EmulatorCounts> {
     return { ...this.mutableCounts }
@@ -99,12 +104,34 @@ export class Controls implements EmulatorControls {
     return this.state.tokensOf(openId)
   }
 
+  setWebhookUrl (url: string | undefined): void {
+    const problem = url === undefined ? undefined : httpUrlProblem(url, 'the webhook URL')
+    check(problem === undefined, problem ?? '')
+    this.webhookUrl = url
+  }
+
+  async removeAccess (openId: string, reason = 1): Promise<WebhookDelivery> {
+    check(userByOpenId(openId) !== undefined, `unknown open_id ${openId}`)
+    // https://developers.tiktok.com/doc/webhooks-events: 0 unknown … 5 developer revoked.
+    check(Number.isInteger(reason) && reason >= 0 && reason <= 5, 'reason must be an integer from 0 to 5')
+    // TikTok has already revoked the user's tokens when the event arrives.
+    this.state.revokeUser(openId)
+    return this.sendWebhook({ event: 'authorization.removed', openId, content: JSON.stringify({ reason }) })
+  }
+
+  async sendWebhook (e: WebhookEvent): Promise<WebhookDelivery> {
+    check(e.event !== '' && e.openId !== '', 'event and openId must not be empty')
+    check(e.timestamp === undefined || (Number.isInteger(e.timestamp) && e.timestamp >= 0), 'timestamp must be unix seconds')
+    return deliverWebhook(this.webhookUrl, { key: this.options.clientKey, secret: this.options.clientSecret }, e)
+  }
+
   reset (): void {
     this.resetCounts()
     this.faults.clear()
     this.errorsAs200 = false
     this.rateLimit = DEFAULT_RATE_LIMIT
     this.windows.clear()
+    this.webhookUrl = this.options.webhookUrl
     this.state.accessTtlSeconds = this.options.accessTokenTtlSeconds
     this.state.refreshTtlSeconds = this.options.refreshTokenTtlSeconds
   }

@@ -36,11 +36,19 @@ const Action = Type.Union([
     codeChallenge: Type.Optional(Type.String())
   }),
   action('tokensOf', { openId: Type.String() }),
+  action('setWebhookUrl', { url: Type.Optional(Type.String()) }),
+  action('removeAccess', { openId: Type.String(), reason: Type.Optional(Type.Integer({ minimum: 0, maximum: 5 })) }),
+  action('sendWebhook', {
+    event: Type.String({ minLength: 1 }),
+    openId: Type.String({ minLength: 1 }),
+    content: Type.Optional(Type.String()),
+    timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
+  }),
   action('resetCounts', {}),
   action('reset', {})
 ])
 
-function run (controls: Controls, a: Static<typeof Action>): Record<string, unknown> {
+async function run (controls: Controls, a: Static<typeof Action>): Promise<Record<string, unknown>> {
   switch (a.action) {
     case 'setDelay': controls.setDelay(a.endpoint, a.ms); break
     case 'forceNext': controls.forceNext(a.endpoint, a.answer, a.times); break
@@ -52,6 +60,10 @@ function run (controls: Controls, a: Static<typeof Action>): Record<string, unkn
     case 'setRateLimit': controls.setRateLimit(a.perMinute); break
     case 'issueCode': return { ok: true, code: controls.issueCode(a) }
     case 'tokensOf': return { ok: true, ...controls.tokensOf(a.openId) }
+    case 'setWebhookUrl': controls.setWebhookUrl(a.url); break
+    // `ok` says the action ran; `delivered` and `status` or `error` say what became of the webhook.
+    case 'removeAccess': return { ok: true, ...await controls.removeAccess(a.openId, a.reason) }
+    case 'sendWebhook': return { ok: true, ...await controls.sendWebhook(a) }
     case 'resetCounts': controls.resetCounts(); break
     case 'reset': controls.reset(); break
   }
@@ -60,7 +72,7 @@ function run (controls: Controls, a: Static<typeof Action>): Record<string, unkn
 
 const NAMES = Action.anyOf.map((s) => s.properties.action.const)
 
-// Against the branch the caller named, so the message is about their action and not the first of twelve.
+// Against the branch the caller named, so the message is about their action and not about the first one listed.
 function explain (body: unknown): string {
   const name = typeof body === 'object' && body !== null && 'action' in body ? body.action : undefined
   const branch = Action.anyOf.find((s) => s.properties.action.const === name)
@@ -74,7 +86,7 @@ export function controlRoutes (controls: Controls): FastifyPluginAsync {
     app.post('/__emulator/controls', async (request, reply) => {
       if (!Value.Check(Action, request.body)) return reply.code(400).send({ error: 'invalid_control', message: explain(request.body) })
       try {
-        return run(controls, request.body)
+        return await run(controls, request.body)
       } catch (err) {
         if (err instanceof RangeError) return reply.code(400).send({ error: 'invalid_control', message: err.message })
         throw err

@@ -7,6 +7,7 @@ import type { EmulatorContext } from './context.js'
 import { Controls } from './controls.js'
 import { coverRoutes } from './cover.js'
 import { controlRoutes } from './http-controls.js'
+import { httpUrlProblem } from './http-url.js'
 import { logId } from './log-id.js'
 import { revokeRoutes } from './revoke.js'
 import { EmulatorState } from './state.js'
@@ -19,6 +20,7 @@ export { SAMPLE_USERS, type SampleUser } from './users.js'
 export type {
   EmulatorControls, EmulatorCounts, EmulatorEndpoint, EmulatorOptions, ForcedAnswer, IssueCodeParams
 } from './types.js'
+export { signatureHeader, type WebhookDelivery, type WebhookEvent } from './webhook.js'
 
 export interface Emulator {
   url: string
@@ -27,13 +29,17 @@ export interface Emulator {
 }
 
 function resolveOptions (opts: EmulatorOptions): ResolvedOptions {
+  const webhookProblem = opts.webhookUrl === undefined ? undefined : httpUrlProblem(opts.webhookUrl, 'webhookUrl')
+  if (webhookProblem !== undefined) throw new RangeError(`emulator: ${webhookProblem}`)
   return {
     clientKey: opts.clientKey ?? 'emulator-client-key',
     clientSecret: opts.clientSecret ?? 'emulator-client-secret',
     redirectUris: [...(opts.redirectUris ?? [])],
     pkce: opts.pkce ?? 'either',
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 7200,
-    refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 15_552_000
+    refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 15_552_000,
+    webhookUrl: opts.webhookUrl,
+    publicControls: opts.publicControls ?? false
   }
 }
 
