@@ -9,6 +9,7 @@ import { coverRoutes } from './cover.js'
 import { controlRoutes } from './http-controls.js'
 import { httpUrlProblem } from './http-url.js'
 import { logId } from './log-id.js'
+import { removeAccessRoutes } from './remove-access.js'
 import { revokeRoutes } from './revoke.js'
 import { EmulatorState } from './state.js'
 import { tokenRoutes } from './token.js'
@@ -72,6 +73,7 @@ export function buildEmulator (opts: EmulatorOptions = {}): { app: FastifyInstan
   app.register(revokeRoutes(ctx))
   app.register(userInfoRoutes(ctx))
   app.register(videoRoutes(ctx))
+  app.register(removeAccessRoutes(ctx))
   app.register(avatarRoutes)
   app.register(coverRoutes)
   app.register(controlRoutes(controls))
