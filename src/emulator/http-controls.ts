@@ -81,8 +81,19 @@ function explain (body: unknown): string {
   return `${first?.instancePath ?? ''} ${first?.message ?? 'invalid'}`.trim()
 }
 
-export function controlRoutes (controls: Controls): FastifyPluginAsync {
+/** 127.0.0.0/8, ::1, and IPv4 loopback as an IPv4-mapped IPv6 address. */
+export function isLoopback (address: string | undefined): boolean {
+  return address === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/i.test(address ?? '')
+}
+
+export function controlRoutes (controls: Controls, publicControls: boolean): FastifyPluginAsync {
   return async (app) => {
+    // The controls mint codes, list live tokens and end grants: only callers on this machine may
+    // use them unless the operator opts in. The socket's address, never X-Forwarded-For, decides,
+    // and others see the ordinary 404, as if the routes were not there.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!publicControls && !isLoopback(request.socket.remoteAddress)) return reply.callNotFound()
+    })
     app.post('/__emulator/controls', async (request, reply) => {
       if (!Value.Check(Action, request.body)) return reply.code(400).send({ error: 'invalid_control', message: explain(request.body) })
       try {

@@ -76,7 +76,7 @@ export function buildEmulator (opts: EmulatorOptions = {}): { app: FastifyInstan
   app.register(removeAccessRoutes(ctx))
   app.register(avatarRoutes)
   app.register(coverRoutes)
-  app.register(controlRoutes(controls))
+  app.register(controlRoutes(controls, options.publicControls))
   return { app, controls }
 }
 
