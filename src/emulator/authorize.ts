@@ -1,9 +1,12 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { isScope } from '../scopes/catalogue.js'
 import { consentPage, errorPage } from './consent-page.js'
+import type { EmulatorContext } from './context.js'
 import { list, readForm, single, toForm, type Form } from './form.js'
+import { sendHtml } from './html.js'
+import { httpUrlProblem } from './http-url.js'
 import { challengeKind } from './pkce.js'
-import type { EmulatorContext, ResolvedOptions } from './types.js'
+import type { ResolvedOptions } from './types.js'
 import { userById } from './users.js'
 
 // The parameters the consent form carries back, in TikTok's documented order.
@@ -21,11 +24,7 @@ function redirectUriProblem (uri: string, options: ResolvedOptions): string | un
   if (options.redirectUris.length > 0) {
     return options.redirectUris.includes(uri) ? undefined : 'redirect_uri is not registered for this app.'
   }
-  let url: URL
-  try { url = new URL(uri) } catch { return 'redirect_uri must be an absolute URI.' }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'redirect_uri must be an http(s) URI.'
-  if (uri.includes('#')) return 'redirect_uri must not have a fragment.'
-  return undefined
+  return httpUrlProblem(uri, 'redirect_uri')
 }
 
 function challengeProblem (form: Form, options: ResolvedOptions): string | undefined {
@@ -69,11 +68,6 @@ function parse (form: Form | undefined, options: ResolvedOptions): AuthorizeRequ
   return { redirectUri, scopes, state: single(form, 'state'), challenge: single(form, 'code_challenge') ?? '', hidden }
 }
 
-function html (reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8')
-    .header('cache-control', 'no-store').header('x-frame-options', 'DENY').send(body)
-}
-
 /** Appends the callback parameters; commas stay literal so `scopes` reads as TikTok sends it. */
 function callback (redirectUri: string, params: Array<[string, string | undefined]>): string {
   const query = params.flatMap(([name, value]) =>
@@ -95,12 +89,12 @@ export function authorizeRoutes (ctx: EmulatorContext): FastifyPluginAsync {
   async function decide (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const form = readForm(request)
     const req = parse(form, options)
-    if (typeof req === 'string' || form === undefined) return html(reply, 400, errorPage(typeof req === 'string' ? req : ''))
+    if (typeof req === 'string' || form === undefined) return sendHtml(reply, 400, errorPage(typeof req === 'string' ? req : ''))
     const action = single(form, 'action')
     if (action === 'deny') return deny(reply, req)
-    if (action !== 'approve') return html(reply, 400, errorPage('Choose Approve or Deny.'))
+    if (action !== 'approve') return sendHtml(reply, 400, errorPage('Choose Approve or Deny.'))
     const user = userById(single(form, 'user') ?? '')
-    if (user === undefined) return html(reply, 400, errorPage('Choose a user to sign in as.'))
+    if (user === undefined) return sendHtml(reply, 400, errorPage('Choose a user to sign in as.'))
     // Partial consent: only the ticked scopes among those requested are granted.
     const ticked = list(form, 'scopes')
     const granted = req.scopes.filter((s) => ticked.includes(s))
@@ -119,13 +113,13 @@ export function authorizeRoutes (ctx: EmulatorContext): FastifyPluginAsync {
     app.addHook('onRequest', controls.faultHook('authorize'))
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if ((err.statusCode ?? 500) >= 500) request.log.error({ err }, 'emulator failure')
-      return html(reply, err.statusCode ?? 500, errorPage('The request could not be read.'))
+      return sendHtml(reply, err.statusCode ?? 500, errorPage('The request could not be read.'))
     })
 
     app.get('/v2/auth/authorize/', async (request, reply) => {
       const req = parse(toForm(request.query), options)
-      if (typeof req === 'string') return html(reply, 400, errorPage(req))
-      return html(reply, 200, consentPage({
+      if (typeof req === 'string') return sendHtml(reply, 400, errorPage(req))
+      return sendHtml(reply, 200, consentPage({
         hidden: req.hidden,
         clientKey: options.clientKey,
         scopes: req.scopes,

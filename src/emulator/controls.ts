@@ -1,17 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isScope } from '../scopes/catalogue.js'
+import { Faults } from './faults.js'
+import { httpUrlProblem } from './http-url.js'
 import { challengeKind } from './pkce.js'
+import { RateWindow } from './rate-window.js'
 import type { EmulatorState } from './state.js'
 import type {
   EmulatorControls, EmulatorCounts, EmulatorEndpoint, ForcedAnswer, IssueCodeParams, ResolvedOptions
 } from './types.js'
 import { SAMPLE_USERS, userByOpenId } from './users.js'
+import { deliverWebhook, type WebhookDelivery, type WebhookEvent } from './webhook.js'
 
 const DEFAULT_RATE_LIMIT = 600
-const WINDOW_MS = 60_000
 
 function zeroCounts (): EmulatorCounts {
-  return { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0 }
+  return { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0, video_list: 0, video_query: 0 }
 }
 
 function check (ok: boolean, message: string): void {
@@ -21,13 +24,14 @@ function check (ok: boolean, message: string): void {
 export class Controls implements EmulatorControls {
   errorsAs200 = false
   private mutableCounts = zeroCounts()
-  private readonly delays = new Map<EmulatorEndpoint, number>()
-  private readonly forced = new Map<EmulatorEndpoint, Array<{ answer: ForcedAnswer, left: number }>>()
+  private readonly faults = new Faults()
   private rateLimit = DEFAULT_RATE_LIMIT
-  private window: number[] = []
-  private readonly sleepers = new Set<{ timer: NodeJS.Timeout, wake: (waited: boolean) => void }>()
+  private readonly windows = new Map<EmulatorEndpoint, RateWindow>()
+  private webhookUrl: string | undefined
 
-  constructor (private readonly state: EmulatorState, private readonly options: ResolvedOptions) {}
+  constructor (private readonly state: EmulatorState, private readonly options: ResolvedOptions) {
+    this.webhookUrl = options.webhookUrl
+  }
 
   get counts (): Readonly<EmulatorCounts> {
     return { ...this.mutableCounts }
@@ -43,16 +47,14 @@ export class Controls implements EmulatorControls {
 
   setDelay (endpoint: EmulatorEndpoint, ms: number): void {
     check(Number.isFinite(ms) && ms >= 0, 'delay must be >= 0 ms')
-    this.delays.set(endpoint, ms)
+    this.faults.setDelay(endpoint, ms)
   }
 
   forceNext (endpoint: EmulatorEndpoint, answer: ForcedAnswer, times = 1): void {
     check(Number.isInteger(times) && times >= 1, 'times must be a positive integer')
     check(answer.status === undefined || (Number.isInteger(answer.status) && answer.status >= 200 && answer.status <= 599),
       'status must be an integer in 200..599')
-    const queue = this.forced.get(endpoint) ?? []
-    queue.push({ answer, left: times })
-    this.forced.set(endpoint, queue)
+    this.faults.forceNext(endpoint, answer, times)
   }
 
   setAccessTokenTtl (seconds: number): void {
@@ -102,76 +104,56 @@ export class Controls implements EmulatorControls {
     return this.state.tokensOf(openId)
   }
 
+  setWebhookUrl (url: string | undefined): void {
+    const problem = url === undefined ? undefined : httpUrlProblem(url, 'the webhook URL')
+    check(problem === undefined, problem ?? '')
+    this.webhookUrl = url
+  }
+
+  async removeAccess (openId: string, reason = 1): Promise<WebhookDelivery> {
+    check(userByOpenId(openId) !== undefined, `unknown open_id ${openId}`)
+    // https://developers.tiktok.com/doc/webhooks-events: 0 unknown … 5 developer revoked.
+    check(Number.isInteger(reason) && reason >= 0 && reason <= 5, 'reason must be an integer from 0 to 5')
+    // TikTok has already revoked the user's tokens when the event arrives.
+    this.state.revokeUser(openId)
+    return this.sendWebhook({ event: 'authorization.removed', openId, content: JSON.stringify({ reason }) })
+  }
+
+  async sendWebhook (e: WebhookEvent): Promise<WebhookDelivery> {
+    check(e.event !== '' && e.openId !== '', 'event and openId must not be empty')
+    check(e.timestamp === undefined || (Number.isInteger(e.timestamp) && e.timestamp >= 0), 'timestamp must be unix seconds')
+    return deliverWebhook(this.webhookUrl, { key: this.options.clientKey, secret: this.options.clientSecret }, e)
+  }
+
   reset (): void {
     this.resetCounts()
-    this.delays.clear()
-    this.forced.clear()
+    this.faults.clear()
     this.errorsAs200 = false
     this.rateLimit = DEFAULT_RATE_LIMIT
-    this.window = []
+    this.windows.clear()
+    this.webhookUrl = this.options.webhookUrl
     this.state.accessTtlSeconds = this.options.accessTokenTtlSeconds
     this.state.refreshTtlSeconds = this.options.refreshTokenTtlSeconds
   }
 
-  /** Sliding one-minute window per app; the reset time is when the oldest counted call leaves it. */
-  takeRateSlot (): { ok: true } | { ok: false, resetAt: number } {
-    const now = Date.now()
-    while (this.window.length > 0 && (this.window[0] as number) <= now - WINDOW_MS) this.window.shift()
-    if (this.window.length >= this.rateLimit) {
-      return { ok: false, resetAt: Math.ceil(((this.window[0] as number) + WINDOW_MS) / 1000) }
-    }
-    this.window.push(now)
-    return { ok: true }
+  /** One call against the endpoint's window; each endpoint has its own, as at TikTok. */
+  takeRateSlot (endpoint: EmulatorEndpoint): { ok: true } | { ok: false, resetAt: number } {
+    let window = this.windows.get(endpoint)
+    if (window === undefined) this.windows.set(endpoint, window = new RateWindow())
+    return window.take(this.rateLimit)
   }
 
   /** The onRequest hook of one endpoint: count, then the delay, then a forced answer. */
   faultHook (endpoint: EmulatorEndpoint) {
+    const faults = this.faults.hook(endpoint)
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
       this.count(endpoint)
-      const ms = this.delays.get(endpoint) ?? 0
-      if (ms > 0 && !(await this.sleep(ms))) return hangUp(request, reply)
-      const answer = this.takeForced(endpoint)
-      if (answer === undefined) return undefined
-      if (answer.reset === true) return hangUp(request, reply)
-      reply.code(answer.status ?? 200)
-      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value)
-      if (answer.raw === undefined && answer.body !== undefined) {
-        return reply.type(answer.contentType ?? 'application/json; charset=utf-8').send(JSON.stringify(answer.body))
-      }
-      return reply.type(answer.contentType ?? 'text/plain; charset=utf-8').send(answer.raw ?? '')
+      return faults(request, reply)
     }
   }
 
   /** Wakes every delayed request so that close() does not wait for them. */
   wakeSleepers (): void {
-    for (const sleeper of this.sleepers) {
-      clearTimeout(sleeper.timer)
-      sleeper.wake(false)
-    }
-    this.sleepers.clear()
+    this.faults.wakeSleepers()
   }
-
-  private sleep (ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const sleeper = {
-        timer: setTimeout(() => { this.sleepers.delete(sleeper); resolve(true) }, ms),
-        wake: resolve
-      }
-      this.sleepers.add(sleeper)
-    })
-  }
-
-  private takeForced (endpoint: EmulatorEndpoint): ForcedAnswer | undefined {
-    const queue = this.forced.get(endpoint)
-    const head = queue?.[0]
-    if (queue === undefined || head === undefined) return undefined
-    if (--head.left === 0) queue.shift()
-    return head.answer
-  }
-}
-
-function hangUp (request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  reply.hijack()
-  request.raw.socket.destroy()
-  return reply
 }

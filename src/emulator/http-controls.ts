@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from 'fastify'
 import Type, { type Static } from 'typebox'
 import { Value } from 'typebox/value'
 import type { Controls } from './controls.js'
+import { ENDPOINTS } from './types.js'
 
 // The same controls for out-of-process users (other services, `npm run dev`): one action per call.
-const Endpoint = Type.Union([Type.Literal('authorize'), Type.Literal('token'), Type.Literal('revoke'), Type.Literal('user_info')])
+const Endpoint = Type.Union(ENDPOINTS.map((e) => Type.Literal(e)))
 const Answer = Type.Object({
   status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599 })),
   body: Type.Optional(Type.Unknown()),
@@ -35,11 +36,19 @@ const Action = Type.Union([
     codeChallenge: Type.Optional(Type.String())
   }),
   action('tokensOf', { openId: Type.String() }),
+  action('setWebhookUrl', { url: Type.Optional(Type.String()) }),
+  action('removeAccess', { openId: Type.String(), reason: Type.Optional(Type.Integer({ minimum: 0, maximum: 5 })) }),
+  action('sendWebhook', {
+    event: Type.String({ minLength: 1 }),
+    openId: Type.String({ minLength: 1 }),
+    content: Type.Optional(Type.String()),
+    timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
+  }),
   action('resetCounts', {}),
   action('reset', {})
 ])
 
-function run (controls: Controls, a: Static<typeof Action>): Record<string, unknown> {
+async function run (controls: Controls, a: Static<typeof Action>): Promise<Record<string, unknown>> {
   switch (a.action) {
     case 'setDelay': controls.setDelay(a.endpoint, a.ms); break
     case 'forceNext': controls.forceNext(a.endpoint, a.answer, a.times); break
@@ -51,6 +60,10 @@ function run (controls: Controls, a: Static<typeof Action>): Record<string, unkn
     case 'setRateLimit': controls.setRateLimit(a.perMinute); break
     case 'issueCode': return { ok: true, code: controls.issueCode(a) }
     case 'tokensOf': return { ok: true, ...controls.tokensOf(a.openId) }
+    case 'setWebhookUrl': controls.setWebhookUrl(a.url); break
+    // `ok` says the action ran; `delivered` and `status` or `error` say what became of the webhook.
+    case 'removeAccess': return { ok: true, ...await controls.removeAccess(a.openId, a.reason) }
+    case 'sendWebhook': return { ok: true, ...await controls.sendWebhook(a) }
     case 'resetCounts': controls.resetCounts(); break
     case 'reset': controls.reset(); break
   }
@@ -59,7 +72,7 @@ function run (controls: Controls, a: Static<typeof Action>): Record<string, unkn
 
 const NAMES = Action.anyOf.map((s) => s.properties.action.const)
 
-// Against the branch the caller named, so the message is about their action and not the first of twelve.
+// Against the branch the caller named, so the message is about their action and not about the first one listed.
 function explain (body: unknown): string {
   const name = typeof body === 'object' && body !== null && 'action' in body ? body.action : undefined
   const branch = Action.anyOf.find((s) => s.properties.action.const === name)
@@ -68,12 +81,23 @@ function explain (body: unknown): string {
   return `${first?.instancePath ?? ''} ${first?.message ?? 'invalid'}`.trim()
 }
 
-export function controlRoutes (controls: Controls): FastifyPluginAsync {
+/** 127.0.0.0/8, ::1, and IPv4 loopback as an IPv4-mapped IPv6 address. */
+export function isLoopback (address: string | undefined): boolean {
+  return address === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/i.test(address ?? '')
+}
+
+export function controlRoutes (controls: Controls, publicControls: boolean): FastifyPluginAsync {
   return async (app) => {
+    // The controls mint codes, list live tokens and end grants: only callers on this machine may
+    // use them unless the operator opts in. The socket's address, never X-Forwarded-For, decides,
+    // and others see the ordinary 404, as if the routes were not there.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!publicControls && !isLoopback(request.socket.remoteAddress)) return reply.callNotFound()
+    })
     app.post('/__emulator/controls', async (request, reply) => {
       if (!Value.Check(Action, request.body)) return reply.code(400).send({ error: 'invalid_control', message: explain(request.body) })
       try {
-        return run(controls, request.body)
+        return await run(controls, request.body)
       } catch (err) {
         if (err instanceof RangeError) return reply.code(400).send({ error: 'invalid_control', message: err.message })
         throw err

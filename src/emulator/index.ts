@@ -3,19 +3,25 @@ import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { authorizeRoutes } from './authorize.js'
 import { avatarRoutes } from './avatar.js'
+import type { EmulatorContext } from './context.js'
 import { Controls } from './controls.js'
+import { coverRoutes } from './cover.js'
 import { controlRoutes } from './http-controls.js'
+import { httpUrlProblem } from './http-url.js'
 import { logId } from './log-id.js'
+import { removeAccessRoutes } from './remove-access.js'
 import { revokeRoutes } from './revoke.js'
 import { EmulatorState } from './state.js'
 import { tokenRoutes } from './token.js'
-import type { EmulatorContext, EmulatorControls, EmulatorOptions, ResolvedOptions } from './types.js'
+import type { EmulatorControls, EmulatorOptions, ResolvedOptions } from './types.js'
 import { userInfoRoutes } from './user-info.js'
+import { videoRoutes } from './video.js'
 
 export { SAMPLE_USERS, type SampleUser } from './users.js'
 export type {
   EmulatorControls, EmulatorCounts, EmulatorEndpoint, EmulatorOptions, ForcedAnswer, IssueCodeParams
 } from './types.js'
+export { signatureHeader, type WebhookDelivery, type WebhookEvent } from './webhook.js'
 
 export interface Emulator {
   url: string
@@ -24,13 +30,17 @@ export interface Emulator {
 }
 
 function resolveOptions (opts: EmulatorOptions): ResolvedOptions {
+  const webhookProblem = opts.webhookUrl === undefined ? undefined : httpUrlProblem(opts.webhookUrl, 'webhookUrl')
+  if (webhookProblem !== undefined) throw new RangeError(`emulator: ${webhookProblem}`)
   return {
     clientKey: opts.clientKey ?? 'emulator-client-key',
     clientSecret: opts.clientSecret ?? 'emulator-client-secret',
     redirectUris: [...(opts.redirectUris ?? [])],
     pkce: opts.pkce ?? 'either',
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 7200,
-    refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 15_552_000
+    refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 15_552_000,
+    webhookUrl: opts.webhookUrl,
+    publicControls: opts.publicControls ?? false
   }
 }
 
@@ -62,8 +72,11 @@ export function buildEmulator (opts: EmulatorOptions = {}): { app: FastifyInstan
   app.register(tokenRoutes(ctx))
   app.register(revokeRoutes(ctx))
   app.register(userInfoRoutes(ctx))
+  app.register(videoRoutes(ctx))
+  app.register(removeAccessRoutes(ctx))
   app.register(avatarRoutes)
-  app.register(controlRoutes(controls))
+  app.register(coverRoutes)
+  app.register(controlRoutes(controls, options.publicControls))
   return { app, controls }
 }
 

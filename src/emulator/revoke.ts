@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { EmulatorContext } from './context.js'
 import { readForm, single } from './form.js'
 import { clientMatches, MALFORMED, oauthErrorHandler, sendOAuthError } from './oauth-errors.js'
-import type { EmulatorContext } from './types.js'
 
 export function revokeRoutes (ctx: EmulatorContext): FastifyPluginAsync {
   const { options, state, controls } = ctx

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { EmulatorContext } from './context.js'
 import { readForm, single, type Form } from './form.js'
 import { clientMatches, MALFORMED, oauthErrorHandler, sendOAuthError } from './oauth-errors.js'
 import { verifierMatches } from './pkce.js'
 import type { IssuedTokens } from './state.js'
-import type { EmulatorContext } from './types.js'
 
 export function tokenRoutes (ctx: EmulatorContext): FastifyPluginAsync {
   const { options, state, controls } = ctx

@@ -1,9 +1,8 @@
-import type { Controls } from './controls.js'
-import type { EmulatorState } from './state.js'
+import type { WebhookDelivery, WebhookEvent } from './webhook.js'
 
-export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'user_info'
+export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'user_info' | 'video_list' | 'video_query'
 
-export const ENDPOINTS: readonly EmulatorEndpoint[] = ['authorize', 'token', 'revoke', 'user_info']
+export const ENDPOINTS: readonly EmulatorEndpoint[] = ['authorize', 'token', 'revoke', 'user_info', 'video_list', 'video_query']
 
 export interface EmulatorOptions {
   host?: string
@@ -16,6 +15,10 @@ export interface EmulatorOptions {
   accessTokenTtlSeconds?: number
   refreshTokenTtlSeconds?: number
   logger?: boolean
+  /** Where signed webhooks go (the app's registered callback URL); none = events are not sent. */
+  webhookUrl?: string
+  /** Serve `/__emulator/*` to any client address, not only loopback ones. */
+  publicControls?: boolean
 }
 
 export interface ResolvedOptions {
@@ -25,6 +28,8 @@ export interface ResolvedOptions {
   readonly pkce: 'either' | 'hex'
   readonly accessTokenTtlSeconds: number
   readonly refreshTokenTtlSeconds: number
+  readonly webhookUrl: string | undefined
+  readonly publicControls: boolean
 }
 
 export interface ForcedAnswer {
@@ -46,6 +51,8 @@ export interface EmulatorCounts {
   token_refresh: number
   revoke: number
   user_info: number
+  video_list: number
+  video_query: number
 }
 
 export interface IssueCodeParams {
@@ -69,12 +76,14 @@ export interface EmulatorControls {
   setRateLimit (perMinute: number): void
   issueCode (p: IssueCodeParams): string
   tokensOf (openId: string): { accessTokens: string[], refreshTokens: string[] }
+  /** Replaces the webhook URL (undefined = none) until reset(). */
+  setWebhookUrl (url: string | undefined): void
+  /**
+   * The user removes this app in the TikTok app: every grant of theirs ends (as revokeUser), then
+   * `authorization.removed` is sent with `{"reason": reason}` (default 1, disconnected in the app).
+   */
+  removeAccess (openId: string, reason?: number): Promise<WebhookDelivery>
+  /** Sends any signed event, e.g. one TikTok might send later, or a stale one. */
+  sendWebhook (event: WebhookEvent): Promise<WebhookDelivery>
   reset (): void
-}
-
-/** What every route plugin of the emulator shares. */
-export interface EmulatorContext {
-  readonly options: ResolvedOptions
-  readonly state: EmulatorState
-  readonly controls: Controls
 }

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { FieldName } from '../scopes/catalogue.js'
+import { escapeHtml } from './html.js'
+import { signedUrl } from './signed-url.js'
 
 /** A TikTok account to sign in as on the consent page. Avatar URLs are derived per request (see profileOf). */
 export interface SampleUser {
@@ -78,12 +79,8 @@ export function userById (id: string): SampleUser | undefined {
 
 type ProfileValue = string | number | boolean
 
-// TikTok's avatar URLs are CDN links signed to expire within hours; these point at the
-// emulator itself (so a demo page works offline) with a lookalike signature, stable per hour.
 function avatar (baseUrl: string, user: SampleUser, size: number): string {
-  const expires = (Math.floor(Date.now() / 3_600_000) + 6) * 3600
-  const signature = createHash('sha256').update(`${user.open_id}:${size}:${expires}`).digest('base64url').slice(0, 27)
-  return `${baseUrl}/avatar/${user.open_id}.svg?size=${size}&x-expires=${expires}&x-signature=${encodeURIComponent(signature + '=')}`
+  return signedUrl(baseUrl, `/avatar/${user.open_id}.svg`, [['size', String(size)]])
 }
 
 /** Every field the user has, keyed by catalogue field name. */
@@ -109,7 +106,7 @@ export function profileOf (user: SampleUser, baseUrl: string): Partial<Record<Fi
 
 export function avatarSvg (user: SampleUser, size: number): string {
   const initial = Array.from(user.display_name)[0] ?? '?'
-  const text = initial.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  const text = escapeHtml(initial)
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 100 100">` +
     `<circle cx="50" cy="50" r="50" fill="${user.colour}"/>` +
     `<text x="50" y="50" dy=".35em" text-anchor="middle" font-family="sans-serif" font-size="48" fill="#fff">${text}</text></svg>\n`

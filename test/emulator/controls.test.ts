@@ -82,9 +82,9 @@ t.test('setErrorsAs200 answers token and revoke errors with 200', async (t) => {
 t.test('counts and resetCounts', async (t) => {
   const emu = await start(t)
   await login(emu)
-  t.same(emu.controls.counts, { authorize: 0, token: 1, token_authorization_code: 1, token_refresh: 0, revoke: 0, user_info: 0 })
+  t.same(emu.controls.counts, { authorize: 0, token: 1, token_authorization_code: 1, token_refresh: 0, revoke: 0, user_info: 0, video_list: 0, video_query: 0 })
   emu.controls.resetCounts()
-  t.same(emu.controls.counts, { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0 })
+  t.same(emu.controls.counts, { authorize: 0, token: 0, token_authorization_code: 0, token_refresh: 0, revoke: 0, user_info: 0, video_list: 0, video_query: 0 })
   t.throws(() => emu.controls.issueCode({ scopes: ['user.info.email'], redirectUri: REDIRECT_URI }), RangeError)
   t.throws(() => emu.controls.setDelay('token', -1), RangeError)
 })
@@ -107,7 +107,7 @@ t.test('the HTTP controls route', async (t) => {
   t.equal((await refresh(emu.url, 'rft.x')).status, 200)
 
   const counts = await get(`${emu.url}/__emulator/controls/counts`)
-  t.same(counts.json, { authorize: 0, token: 3, token_authorization_code: 1, token_refresh: 0, revoke: 0, user_info: 0 })
+  t.same(counts.json, { authorize: 0, token: 3, token_authorization_code: 1, token_refresh: 0, revoke: 0, user_info: 0, video_list: 0, video_query: 0 })
 
   for (const bad of [{ action: 'nope' }, { action: 'setDelay', endpoint: 'token', ms: -5 }, { action: 'setDelay', endpoint: 'oops', ms: 5 },
     { action: 'setRateLimit', perMinute: 0 }, { action: 'issueCode', scopes: ['user.info.email'], redirectUri: REDIRECT_URI }, 'string']) {

@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import t from 'tap'
 import { exchange, pkce, postJson, REDIRECT_URI } from './fixtures/client.js'
+import { startReceiver } from './fixtures/webhook-receiver.js'
 import { childEnv } from '../support/child-env.js'
 
 const ROOT = new URL('../../', import.meta.url)
@@ -22,7 +23,8 @@ function run (t: Teardown, env: Record<string, string>): ReturnType<typeof spawn
 }
 
 t.test('prints one JSON line with its URL, then logs; SIGTERM exits 0', async (t) => {
-  const child = run(t, { TIKTOK_CLIENT_SECRET: 'the-secret-value' })
+  const receiver = await startReceiver(t)
+  const child = run(t, { TIKTOK_CLIENT_SECRET: 'the-secret-value', EMULATOR_WEBHOOK_URL: receiver.url })
   const exited = once(child, 'exit')
   const lines: string[] = []
   const rl = createInterface({ input: child.stdout! })
@@ -38,6 +40,9 @@ t.test('prints one JSON line with its URL, then logs; SIGTERM exits 0', async (t
   const code = String(issued.json.code)
   const res = await exchange(url, { code, code_verifier: verifier, client_secret: 'the-secret-value' })
   t.equal(res.status, 200, 'TIKTOK_CLIENT_SECRET is the accepted secret')
+  const removed = await postJson(`${url}/__emulator/controls`, { action: 'removeAccess', openId: String(res.json.open_id) })
+  t.same(removed.json, { ok: true, delivered: true, status: 200 }, 'EMULATOR_WEBHOOK_URL receives the webhook')
+  t.match(receiver.received[0]?.raw, '"event":"authorization.removed"')
 
   child.kill('SIGTERM')
   const [status] = await exited as [number | null]
@@ -50,15 +55,18 @@ t.test('prints one JSON line with its URL, then logs; SIGTERM exits 0', async (t
   }
 })
 
-t.test('a bad EMULATOR_PKCE is one line on stderr and exit 1', async (t) => {
-  const child = run(t, { EMULATOR_PKCE: 'plain' })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
-  const [status] = await once(child, 'exit') as [number | null]
-  t.equal(status, 1)
-  t.equal(stdout, '')
-  t.equal(stderr.trimEnd().split('\n').length, 1, 'one line')
-  t.match(stderr, /EMULATOR_PKCE/)
-})
+const BAD: Array<[string, string]> = [['EMULATOR_PKCE', 'plain'], ['EMULATOR_WEBHOOK_URL', 'ftp://example.com/hook'], ['EMULATOR_PUBLIC_CONTROLS', 'yes']]
+for (const [name, value] of BAD) {
+  t.test(`a bad ${name} is one line on stderr and exit 1`, async (t) => {
+    const child = run(t, { [name]: value })
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
+    const [status] = await once(child, 'exit') as [number | null]
+    t.equal(status, 1)
+    t.equal(stdout, '')
+    t.equal(stderr.trimEnd().split('\n').length, 1, 'one line')
+    t.match(stderr, name)
+  })
+}

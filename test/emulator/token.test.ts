@@ -26,7 +26,7 @@ t.test('code exchange with a hex challenge returns exactly TikTok\'s keys', asyn
   t.match(String(res.json.access_token), /^act\./)
   t.match(String(res.json.refresh_token), /^rft\./)
   t.equal(res.headers['cache-control'], 'no-store')
-  t.same(emu.controls.counts, { authorize: 0, token: 1, token_authorization_code: 1, token_refresh: 0, revoke: 0, user_info: 0 })
+  t.same(emu.controls.counts, { authorize: 0, token: 1, token_authorization_code: 1, token_refresh: 0, revoke: 0, user_info: 0, video_list: 0, video_query: 0 })
 })
 
 t.test('a base64url challenge exchanges in either mode', async (t) => {
