@@ -5,12 +5,15 @@ import { loadConfig, ConfigError } from './config/index.js'
 import { buildApp } from './app.js'
 
 // `npm run dev`: the TikTok emulator and the service (in-process store, or Redis when
-// REDIS_URL is set) with the demo app page, no credentials needed. Prints the URL to open.
+// REDIS_URL is set) with the demo app page, no credentials needed; the emulator's webhooks
+// go to the service. Prints the URL to open.
 
 const port = process.env.PORT ?? '3000'
 const base = process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`
-const emulator = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 4010) })
-const demoRedirect = `${base.replace(/\/+$/, '')}/demo/`
+const service = base.replace(/\/+$/, '')
+// TikTok's webhooks (the emulator's "Remove access") come to this service.
+const emulator = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 4010), webhookUrl: `${service}/webhooks/tiktok` })
+const demoRedirect = `${service}/demo/`
 // A fresh internal API key per run, printed below: never a constant anyone could know.
 const internalKey = randomBytes(24).toString('base64url')
 

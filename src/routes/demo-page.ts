@@ -1,8 +1,13 @@
 // The demo app page (development mode only). Plain HTML and a little script: it does what a
 // mobile app does with this service — RFC 7636 PKCE pair, login redirect, state check,
-// handoff redemption, GET /me, logout — so the whole flow can be tried in a browser.
+// handoff redemption, GET /me, GET /me/videos page by page, logout — so the whole flow can be
+// tried in a browser. "Remove access in TikTok" is the emulator's own page (TikTok's app
+// settings, in real life): it sends the signed webhook that ends the session here.
 
-export function demoPage (baseUrl: string): string {
+/** The scopes the demo asks for: every one that unlocks data this service serves. */
+export const DEMO_SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list'
+
+export function demoPage (baseUrl: string, tiktokUrl: string): string {
   const redirectUri = `${baseUrl}/demo/`
   return `<!doctype html>
 <html lang="en">
@@ -15,7 +20,12 @@ body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; 
 button { font-size: 1rem; padding: .6rem 1.2rem; border-radius: .4rem; border: 0; background: #fe2c55; color: #fff; cursor: pointer; }
 button.secondary { background: #eee; color: #161823; }
 pre { background: #f6f6f6; padding: 1rem; overflow: auto; border-radius: .4rem; }
-img { border-radius: 50%; vertical-align: middle; margin-right: 1rem; }
+img.avatar { border-radius: 50%; vertical-align: middle; margin-right: 1rem; }
+#videos { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); gap: .8rem; }
+#videos img { width: 100%; border-radius: .4rem; }
+#videos .title { font-size: .9rem; margin: .3rem 0 0; }
+#videos .counts { font-size: .8rem; color: #666; }
+form.inline { display: inline; }
 .error { color: #b00020; }
 </style>
 </head>
@@ -25,6 +35,8 @@ img { border-radius: 50%; vertical-align: middle; margin-right: 1rem; }
 <div id="out"></div>
 <script>
 const REDIRECT_URI = ${JSON.stringify(redirectUri)}
+const TIKTOK = ${JSON.stringify(tiktokUrl)}
+const SCOPES = ${JSON.stringify(DEMO_SCOPES)}
 const out = document.getElementById('out')
 const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '')
 const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)))
@@ -36,7 +48,7 @@ async function login () {
   const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)))
   const state = random(16)
   sessionStorage.setItem('pkce', JSON.stringify({ verifier, state }))
-  const q = new URLSearchParams({ redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256', state })
+  const q = new URLSearchParams({ redirect_uri: REDIRECT_URI, scope: SCOPES, code_challenge: challenge, code_challenge_method: 'S256', state })
   location.assign('/auth/tiktok/login?' + q)
 }
 
@@ -47,11 +59,45 @@ async function me () {
   if (res.status === 401) { sessionStorage.removeItem('token'); return start('Your session ended: sign in again.') }
   if (body.error.code !== 'ok') return show('<p class="error">' + text(body.error.code + ': ' + body.error.message) + '</p>')
   const u = body.data.user
-  show('<p id="profile">' + (u.avatar_url ? '<img width="64" height="64" alt="" src="' + text(u.avatar_url) + '">' : '') +
+  show('<p id="profile">' + (u.avatar_url ? '<img class="avatar" width="64" height="64" alt="" src="' + text(u.avatar_url) + '">' : '') +
     'Signed in as <strong id="display-name">' + text(u.display_name ?? u.open_id ?? '(no basic scope)') + '</strong></p>' +
     '<pre id="user">' + text(JSON.stringify(u, null, 2)) + '</pre>' +
-    '<button class="secondary" id="logout">Log out</button>')
+    '<h2>Videos</h2><ul id="videos"></ul><p id="videos-status"></p><button class="secondary" id="more" hidden>More</button>' +
+    '<p><button class="secondary" id="logout">Log out</button> ' +
+    '<form class="inline" method="post" action="' + text(TIKTOK + '/remove-access') + '">' +
+    '<input type="hidden" name="open_id" value="' + text(sessionStorage.getItem('open_id') || '') + '">' +
+    '<input type="hidden" name="return_to" value="' + text(REDIRECT_URI + '?removed=1') + '">' +
+    '<button class="secondary" id="remove-access">Remove access in TikTok</button></form></p>')
   document.getElementById('logout').onclick = logout
+  document.getElementById('more').onclick = () => videos(document.getElementById('more').dataset.cursor)
+  await videos()
+}
+
+async function videos (cursor) {
+  const token = sessionStorage.getItem('token')
+  const q = new URLSearchParams({ fields: 'id,title,cover_image_url,share_url,view_count,like_count,comment_count', max_count: '6' })
+  if (cursor) q.set('cursor', cursor)
+  const res = await fetch('/me/videos?' + q, { headers: { authorization: 'Bearer ' + token } })
+  const body = await res.json()
+  const status = document.getElementById('videos-status')
+  const more = document.getElementById('more')
+  if (body.error.code !== 'ok') {
+    more.hidden = true
+    status.textContent = body.error.code === 'scope_not_authorized' ? 'Not shared: you did not grant video.list.' : body.error.code + ': ' + body.error.message
+    return
+  }
+  const list = document.getElementById('videos')
+  for (const v of body.data.videos) {
+    const li = document.createElement('li')
+    li.className = 'video'
+    li.innerHTML = '<a href="' + text(v.share_url) + '" rel="noreferrer"><img alt="" src="' + text(v.cover_image_url) + '"></a>' +
+      '<p class="title">' + text(v.title || '(untitled)') + '</p>' +
+      '<p class="counts">' + text(v.view_count + ' views · ' + v.like_count + ' likes · ' + v.comment_count + ' comments') + '</p>'
+    list.append(li)
+  }
+  status.textContent = list.children.length + ' videos' + (body.data.has_more ? '' : ', all shown')
+  more.hidden = !body.data.has_more
+  more.dataset.cursor = String(body.data.cursor)
 }
 
 async function logout () {
@@ -70,6 +116,12 @@ async function main () {
   const params = new URLSearchParams(location.search)
   history.replaceState(null, '', location.pathname) // the handoff code leaves the address bar
   const pending = JSON.parse(sessionStorage.getItem('pkce') || 'null')
+  if (params.has('removed')) {
+    // Back from TikTok's "Remove access": TikTok's webhook has ended the session by now.
+    const res = await fetch('/me?fields=open_id', { headers: { authorization: 'Bearer ' + (sessionStorage.getItem('token') || '') } })
+    if (res.status === 401) sessionStorage.removeItem('token')
+    return start(res.status === 401 ? 'Access removed in TikTok: your session has ended.' : 'Access removal did not end the session (status ' + res.status + ').')
+  }
   if (params.has('error')) {
     sessionStorage.removeItem('pkce')
     return start('Login did not complete: ' + params.get('error') + ' — ' + (params.get('error_description') || ''))
@@ -81,6 +133,7 @@ async function main () {
     const body = await res.json()
     if (res.status !== 201) return start('Could not redeem the code: ' + body.error.message)
     sessionStorage.setItem('token', body.data.session.token)
+    sessionStorage.setItem('open_id', body.data.session.open_id)
   }
   if (sessionStorage.getItem('token')) return me()
   start()

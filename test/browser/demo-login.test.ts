@@ -9,11 +9,13 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/index.js'
 import { SAMPLE_USERS, startEmulator, type Emulator } from '../../src/emulator/index.js'
+import { videosOf } from '../../src/emulator/videos.js'
 import { REDIS_URL, captureLogs, testEnv } from '../helper.js'
 
-// Issue 7 §6: a real browser (Debian's Chromium, headless) through the dev demo app: the demo
-// page, "Sign in with TikTok", the emulator's consent page, back to the app with the profile.
-// Approve, Deny and partial consent; and /docs under its own CSP. Screenshots go to
+// A real browser (Debian's Chromium, headless) through the dev demo app: the demo page, "Sign
+// in with TikTok", the emulator's consent page, back to the app with the profile and the
+// videos ("More" pages through them), "Remove access in TikTok" through the emulator's signed
+// webhook; Approve, Deny and partial consent; and /docs under its own CSP. Screenshots go to
 // test-artifacts/browser/ (gitignored). No Chromium is a failure, never a skip.
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -45,6 +47,7 @@ t.before(async () => {
   config = loadConfig(testEnv(emulator.url, { PORT: String(port), PUBLIC_BASE_URL: base, APP_REDIRECT_URIS: `${base}/demo/` }))
   app = await buildApp(config, { demo: true, loggerInstance: logs.logger })
   await app.listen({ host: '127.0.0.1', port })
+  emulator.controls.setWebhookUrl(`${base}/webhooks/tiktok`)
   await redis.connect()
   await mkdir(ARTIFACTS, { recursive: true })
   profileDir = await mkdtemp(path.join(os.tmpdir(), 'tiktok-bff-chromium-'))
@@ -121,6 +124,37 @@ t.test('approve: the demo app shows the profile, and never holds a TikTok token'
   await page.close()
 })
 
+t.test('videos: the first page, "More" until all are shown; "Remove access in TikTok" ends the session', async (t) => {
+  const { page, violations } = await open()
+  await signIn(page, 'videos-1-consent.png')
+  await page.getByRole('button', { name: 'Approve' }).click()
+  await page.locator('#videos li').first().waitFor()
+  const visible = videosOf(SOMCHAI.open_id).filter((v) => !v.underReview)
+  const firstPage = await page.locator('#videos li').count()
+  t.ok(firstPage > 0 && firstPage <= 6, `the first page (${firstPage} videos)`)
+  t.equal(await page.locator('#videos li .title').first().textContent(), visible[0]?.title, 'newest first, with its title')
+  t.match(await page.locator('#videos li img').first().getAttribute('src'), new RegExp(`^${emulator.url}/`), 'the cover from TikTok\'s CDN (the emulator)')
+  await page.screenshot({ path: path.join(ARTIFACTS, 'videos-2-first-page.png'), fullPage: true })
+  for (let i = 0; i < 10 && await page.locator('#more').isVisible(); i++) {
+    const before = await page.locator('#videos li').count()
+    await page.getByRole('button', { name: 'More' }).click()
+    await page.waitForFunction(`document.querySelectorAll('#videos li').length > ${before} || document.getElementById('more').hidden`)
+  }
+  await page.getByText(/videos, all shown/).waitFor()
+  t.equal(await page.locator('#videos li').count(), visible.length, 'every video once')
+  await page.screenshot({ path: path.join(ARTIFACTS, 'videos-3-all.png'), fullPage: true })
+
+  await page.getByRole('button', { name: 'Remove access in TikTok' }).click()
+  await page.getByText('Access removed in TikTok: your session has ended.').waitFor()
+  await page.screenshot({ path: path.join(ARTIFACTS, 'videos-4-removed.png'), fullPage: true })
+  t.equal(page.url(), `${base}/demo/`)
+  t.equal(await page.evaluate('sessionStorage.getItem("token")'), null, 'the app dropped its session token')
+  t.equal((await redis.keys(`${config.store.keyPrefix}s:*`)).length, 0, 'the session is gone from the store')
+  t.same(tiktokTokens(SOMCHAI.open_id), [], 'TikTok ended the grant')
+  t.same(violations, [], 'no CSP violation')
+  await page.close()
+})
+
 t.test('deny: the demo app shows access_denied and holds no session', async (t) => {
   const { page, violations } = await open()
   await signIn(page, 'deny-1-consent.png')
@@ -138,6 +172,7 @@ t.test('partial consent: without user.info.stats the profile has no follower_cou
   const { page } = await open()
   await signIn(page, 'partial-1-consent.png')
   await page.locator('input[name="scopes"][value="user.info.stats"]').uncheck()
+  await page.locator('input[name="scopes"][value="video.list"]').uncheck()
   await page.screenshot({ path: path.join(ARTIFACTS, 'partial-2-unticked.png') })
   await page.getByRole('button', { name: 'Approve' }).click()
   await page.locator('#display-name').waitFor()
@@ -146,6 +181,8 @@ t.test('partial consent: without user.info.stats the profile has no follower_cou
   t.equal(user.display_name, SOMCHAI.display_name)
   t.equal(user.username, SOMCHAI.username, 'user.info.profile was granted')
   for (const field of ['follower_count', 'following_count', 'likes_count', 'video_count']) t.notOk(field in user, `no ${field}`)
+  await page.getByText('Not shared: you did not grant video.list.').waitFor()
+  t.equal(await page.locator('#videos li').count(), 0, 'no videos without video.list')
   await page.close()
 })
 
