@@ -4,18 +4,8 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { createHash, randomBytes } from 'node:crypto'
-
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
+import { freePort } from '../test/support/net.js'
+import { pkcePair } from '../test/support/pkce.js'
 
 export interface Proc { child: ChildProcess, url: string, stop (): Promise<void> }
 
@@ -142,8 +132,7 @@ export async function directToken (upstream: string): Promise<string> {
 
 /** A session token of the service, through its real login: authorize, callback, handoff exchange. */
 export async function serviceLogin (service: string, upstream: string): Promise<string> {
-  const verifier = randomBytes(32).toString('base64url')
-  const challenge = createHash('sha256').update(verifier).digest('base64url')
+  const { verifier, challenge } = pkcePair()
   const start = await fetch(`${service}/auth/tiktok/login?${new URLSearchParams({ redirect_uri: APP, code_challenge: challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' })
   const authorize = new URL(start.headers.get('location') as string)
   const { code } = await control<{ code: string }>(upstream, { action: 'issueCode', scopes: SCOPES, redirectUri: `${service}/auth/tiktok/callback`, codeChallenge: authorize.searchParams.get('code_challenge') })

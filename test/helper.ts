@@ -1,67 +1,22 @@
-import { randomBytes, createHash } from 'node:crypto'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config/index.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, REDIS_URL, testEnv } from './support/env.js'
+import { captureLogs } from './support/logs.js'
+import { pkcePair, sdkPkcePair } from './support/pkce.js'
+import { deleteUnder, keysUnder } from './support/redis-keys.js'
+import type { Teardownable } from './support/teardown.js'
 
 // Shared test set-up (after fastify/demo's test/helper.ts): the real emulator on a free port,
 // the real Redis under a per-test key prefix, the app over real HTTP; all closed on teardown.
+// What the tests use most is re-exported from test/support/, where each helper lives once.
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
-export const APP_REDIRECT = 'https://app.example.com/oauth/callback'
-export const NATIVE_REDIRECT = 'com.example.app:/oauth'
-
-interface Teardownable { teardown (fn: () => unknown): void }
-
-export function b64urlSha256 (s: string): string {
-  return createHash('sha256').update(s).digest('base64url')
-}
-
-export function pkcePair (): { verifier: string, challenge: string } {
-  const verifier = randomBytes(32).toString('base64url')
-  return { verifier, challenge: b64urlSha256(verifier) }
-}
-
-export function testEnv (emulatorUrl: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    NODE_ENV: 'test',
-    PORT: '0',
-    PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
-    TIKTOK_CLIENT_KEY: 'emulator-client-key',
-    TIKTOK_CLIENT_SECRET: 'emulator-client-secret',
-    TIKTOK_AUTH_BASE_URL: emulatorUrl,
-    TIKTOK_API_BASE_URL: emulatorUrl,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: `bff-test:${randomBytes(6).toString('hex')}:`,
-    TOKEN_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
-    APP_REDIRECT_URIS: `${APP_REDIRECT},${NATIVE_REDIRECT}`,
-    INTERNAL_API_KEYS: 'reports:internal-secret-0123456789abcdef',
-    LOG_LEVEL: 'info',
-    ...extra
-  }
-}
-
-/** Captures every log line of an app (for assertions and secret scans). */
-export function captureLogs (): { logger: pino.Logger, lines: string[] } {
-  const lines: string[] = []
-  const stream = new Writable({ write (chunk: Buffer, _enc, cb) { lines.push(...chunk.toString().split('\n').filter((l) => l !== '')); cb() } })
-  return { logger: pino({ level: 'info' }, stream), lines }
-}
-
-/** Every key under a prefix (SCAN, never KEYS): what one test wrote. */
-export async function keysUnder (redis: Redis, prefix: string): Promise<string[]> {
-  const found: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    cursor = next
-    found.push(...batch)
-  } while (cursor !== '0')
-  return found
-}
+export { APP_REDIRECT, NATIVE_REDIRECT, REDIS_URL, testEnv } from './support/env.js'
+export { captureLogs } from './support/logs.js'
+export { pkcePair, sdkPkcePair } from './support/pkce.js'
+export { keysUnder } from './support/redis-keys.js'
 
 export interface Ctx {
   app: FastifyInstance
@@ -88,8 +43,7 @@ export async function build (t: Teardownable, opts: { env?: Record<string, strin
   const keys = (): Promise<string[]> => keysUnder(redis, prefix)
   t.teardown(async () => {
     await app.close()
-    const left = await keys()
-    if (left.length > 0) await redis.del(...left)
+    await deleteUnder(redis, prefix)
     redis.disconnect()
   })
   const dataKeys = async (): Promise<string[]> => (await keys()).filter((k) => !k.startsWith(`${prefix}rl:`))
@@ -130,3 +84,14 @@ export async function login (ctx: Ctx, opts: { scopes?: string[], openId?: strin
 }
 
 export const auth = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
+
+/**
+ * A code from TikTok's native Login Kit for NATIVE_REDIRECT (the emulator standing in for the
+ * user's consent), and the verifier the SDK made: what the SDK hands the app.
+ */
+export function nativeCode (ctx: Ctx, opts: { scopes?: string[], openId?: string } = {}): { code: string, verifier: string } {
+  const { verifier, challenge } = sdkPkcePair()
+  const scopes = opts.scopes ?? ['user.info.basic']
+  const code = ctx.emulator.controls.issueCode({ scopes, redirectUri: NATIVE_REDIRECT, codeChallenge: challenge, ...(opts.openId === undefined ? {} : { openId: opts.openId }) })
+  return { code, verifier }
+}

@@ -4,7 +4,8 @@ import { createKeys, digest } from '../../src/session/keys.js'
 import { REDIS_URL, testEnv } from '../helper.js'
 import { startInstances } from '../support/instances.js'
 import { loginOver, me } from '../support/http.js'
-import { prefixAdmin, waitFor } from '../support/redis-procs.js'
+import { prefixAdmin } from '../support/redis-keys.js'
+import { waitFor } from '../support/wait.js'
 
 // Issue 4: a holder that dies mid-refresh must not block the session for longer than the lease.
 // Instance A takes the refresh lock and waits on a slow TikTok; it is killed (SIGKILL: no

@@ -4,7 +4,7 @@ import { createKeys, digest } from '../../src/session/keys.js'
 import { testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { call, loginOver, logout, me } from '../support/http.js'
-import { waitFor } from '../support/redis-procs.js'
+import { waitFor } from '../support/wait.js'
 import { startSentinels } from '../support/redis-topologies.js'
 
 // Issue 4.7 with Redis Sentinel started for this file: one master, one replica, three

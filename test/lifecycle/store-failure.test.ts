@@ -7,7 +7,8 @@ import type { SessionRecord } from '../../src/session/store.js'
 import { testEnv } from '../helper.js'
 import { startApp, type InProcess } from '../support/instances.js'
 import { loginOver, me, type Answer } from '../support/http.js'
-import { startRedis, waitFor, type RedisProc } from '../support/redis-procs.js'
+import { startRedis, type RedisProc } from '../support/redis-procs.js'
+import { waitFor } from '../support/wait.js'
 
 // Issue 4.3: TikTok retires the old refresh token the moment it answers a refresh. If the
 // store then fails, the new pair must not be lost: retried within the lease, and past that

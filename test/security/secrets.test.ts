@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream'
 import type { InjectOptions } from 'fastify'
 import t from 'tap'
-import pino from 'pino'
-import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, pkcePair, type Ctx } from '../helper.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, captureLogs, pkcePair, type Ctx } from '../helper.js'
 import { SAMPLE_USERS } from '../../src/emulator/index.js'
 import { createTokenCipher } from '../../src/session/crypto.js'
 import { digest } from '../../src/session/keys.js'
@@ -162,9 +160,8 @@ function scan (run: Run, logs: string[]): string[] {
 
 for (const level of ['info', 'debug', 'trace'] as const) {
   t.test(`no secret in logs or Redis over a whole lifecycle (log level ${level})`, async (t) => {
-    const lines: string[] = []
-    const stream = new Writable({ write (chunk: Buffer, _enc, cb) { lines.push(...chunk.toString().split('\n').filter((l) => l !== '')); cb() } })
-    const ctx = await build(t, { env: { LOG_LEVEL: level }, app: { loggerInstance: pino({ level }, stream) } })
+    const { logger, lines } = captureLogs(level)
+    const ctx = await build(t, { env: { LOG_LEVEL: level }, app: { loggerInstance: logger } })
     const run = await lifecycle(ctx)
     t.ok(lines.length >= 20, `log lines captured (${lines.length})`)
     t.ok(run.redis.some((d) => d.includes(':s:{')) && run.redis.some((d) => d.includes(':handoff:{')), 'Redis held sessions and a handoff code while scanned')

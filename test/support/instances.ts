@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/index.js'
-import { captureLogs } from '../helper.js'
 import { childEnv } from './child-env.js'
-import { freePort, waitFor } from './redis-procs.js'
+import { captureLogs } from './logs.js'
+import { freePort } from './net.js'
+import type { Teardownable } from './teardown.js'
+import { waitFor } from './wait.js'
 
 // Service instances for multi-instance tests: real processes (`node --import tsx src/server.ts`,
 // what `npm start` runs, from source) on ports picked here, or an in-process app listening on
@@ -15,8 +17,6 @@ import { freePort, waitFor } from './redis-procs.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const live = new Set<ChildProcess>()
 process.on('exit', () => { for (const p of live) p.kill('SIGKILL') })
-
-interface Teardownable { teardown (fn: () => unknown): void }
 
 export interface Instance {
   readonly url: string

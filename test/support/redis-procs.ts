@@ -3,9 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { Redis } from 'ioredis'
+import { LOOPBACK, freePort } from './net.js'
+import type { Teardownable } from './teardown.js'
+import { waitFor } from './wait.js'
 
 // Private redis-server processes for tests that need a Redis of their own (a Cluster, a
 // Sentinel group, one to kill and restart): loopback ports, a temp dir, killed on teardown.
@@ -14,31 +15,16 @@ import { Redis } from 'ioredis'
 // From PATH (/usr/bin with the apt package that .ci/run installs).
 const REDIS_SERVER = 'redis-server'
 const REDIS_CLI = 'redis-cli'
-const HOST = '127.0.0.1'
 const run = promisify(execFile)
-
-interface Teardownable { teardown (fn: () => unknown): void }
 
 // A test process that dies without its teardown (a crash) still takes its servers with it.
 const live = new Set<ChildProcess>()
 process.on('exit', () => { for (const p of live) p.kill('SIGKILL') })
 
-/** A free loopback port (another process may still take it: callers retry on EADDRINUSE). */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.on('error', reject)
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
 /** One RESP command over a raw socket, answered within `timeoutMs` (null: no answer). */
 export async function rawCommand (port: number, args: string[], timeoutMs = 500): Promise<string | null> {
   return await new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port })
+    const socket = net.connect({ host: LOOPBACK, port })
     let got = ''
     const done = (v: string | null): void => { socket.destroy(); resolve(v) }
     socket.setTimeout(timeoutMs, () => done(null))
@@ -46,16 +32,6 @@ export async function rawCommand (port: number, args: string[], timeoutMs = 500)
     socket.on('connect', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`))
     socket.on('data', (d) => { got += d.toString(); if (got.endsWith('\r\n')) done(got) })
   })
-}
-
-export async function waitFor (what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (let i = 0; i < 10_000; i++) {
-    if (await check()) return
-    if (Date.now() > deadline) break
-    await sleep(everyMs)
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
 export interface RedisProc {
@@ -118,7 +94,7 @@ export async function startRedis (t: Teardownable, opts: RedisOptions = {}): Pro
     const argv = [
       ...(opts.config === undefined ? [] : [opts.config]),
       ...(opts.sentinel === true ? ['--sentinel'] : []),
-      '--port', String(port), '--bind', HOST, '--dir', dir, '--save', '',
+      '--port', String(port), '--bind', LOOPBACK, '--dir', dir, '--save', '',
       '--appendonly', opts.persist === true ? 'yes' : 'no',
       ...(opts.persist === true ? ['--appendfsync', 'always'] : []),
       ...(opts.args ?? [])
@@ -133,10 +109,10 @@ export async function startRedis (t: Teardownable, opts: RedisOptions = {}): Pro
     const proc: RedisProc = {
       port,
       dir,
-      addr: `${HOST}:${port}`,
-      url: `redis://${HOST}:${port}`,
+      addr: `${LOOPBACK}:${port}`,
+      url: `redis://${LOOPBACK}:${port}`,
       get pid () { return child?.pid },
-      cli: async (...args) => (await run(REDIS_CLI, ['-h', HOST, '-p', String(port), ...args], { timeout: 20_000 })).stdout.trim(),
+      cli: async (...args) => (await run(REDIS_CLI, ['-h', LOOPBACK, '-p', String(port), ...args], { timeout: 20_000 })).stdout.trim(),
       kill: () => stop(child),
       restart: async () => {
         await stop(child)
@@ -147,28 +123,4 @@ export async function startRedis (t: Teardownable, opts: RedisOptions = {}): Pro
     t.teardown(() => stop(child))
     return proc
   }
-}
-
-/** Every key matching `pattern` on one node (SCAN, never KEYS). */
-export async function scanKeys (client: Redis, pattern = '*'): Promise<string[]> {
-  const found: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-    cursor = next
-    found.push(...batch)
-  } while (cursor !== '0')
-  return found
-}
-
-/** An admin connection to the shared Redis that deletes what a test wrote under `prefix`. */
-export async function prefixAdmin (t: Teardownable, url: string, prefix: string): Promise<Redis> {
-  const admin = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true })
-  await admin.connect()
-  t.teardown(async () => {
-    const left = await scanKeys(admin, `${prefix}*`)
-    if (left.length > 0) await admin.del(...left)
-    admin.disconnect()
-  })
-  return admin
 }
