@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { LOOPBACK, freePort } from './net.js'
-import { rawCommand, startRedis, type RedisProc } from './redis-procs.js'
+import { pings, startRedis, type RedisProc } from './redis-procs.js'
 import type { Teardownable } from './teardown.js'
 import { waitFor } from './wait.js'
 
@@ -47,7 +47,7 @@ export async function startCluster (t: Teardownable, masters = 3, replicas = 0):
     seeds: nodes.map((n) => n.addr).join(','),
     async masterOf (key) {
       for (const n of nodes) {
-        if ((await rawCommand(n.port, ['PING'])) !== '+PONG\r\n') continue
+        if (!(await pings(n.port))) continue
         const slot = Number(await n.cli('cluster', 'keyslot', key))
         const myself = (await n.cli('cluster', 'nodes')).split('\n').find((l) => l.includes('myself'))
         if (myself !== undefined && myself.includes('master') && ownsSlot(myself, slot)) return n
