@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { freePort } from '../test/support/net.js'
-import { pkcePair } from '../test/support/pkce.js'
+import { loginOver, type Consent } from '../test/support/http.js'
 import { spawnChild, waitForLine } from '../test/support/process.js'
 import { spawnRedis, type RedisProc } from '../test/support/redis-procs.js'
 import { startService as startServiceProcess, type Service } from '../test/support/service.js'
@@ -80,16 +80,14 @@ export async function directToken (upstream: string): Promise<string> {
   return t.access_token
 }
 
+/** The emulator in its own process, as the user who consents: issueCode over its HTTP controls. */
+function remoteConsent (upstream: string): Consent {
+  return { controls: { issueCode: async (p) => (await control<{ code: string }>(upstream, { action: 'issueCode', ...p })).code } }
+}
+
 /** A session token of the service, through its real login: authorize, callback, handoff exchange. */
 export async function serviceLogin (service: string, upstream: string): Promise<string> {
-  const { verifier, challenge } = pkcePair()
-  const start = await fetch(`${service}/auth/tiktok/login?${new URLSearchParams({ redirect_uri: APP, code_challenge: challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' })
-  const authorize = new URL(start.headers.get('location') as string)
-  const { code } = await control<{ code: string }>(upstream, { action: 'issueCode', scopes: SCOPES, redirectUri: `${service}/auth/tiktok/callback`, codeChallenge: authorize.searchParams.get('code_challenge') })
-  const cb = await fetch(`${service}/auth/tiktok/callback?${new URLSearchParams({ code, state: authorize.searchParams.get('state') as string })}`, { redirect: 'manual' })
-  const handoff = new URL(cb.headers.get('location') as string).searchParams.get('code') as string
-  const session = await json<{ data: { session: { token: string } } }>(`${service}/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: handoff, code_verifier: verifier }) })
-  return session.data.session.token
+  return (await loginOver(service, remoteConsent(upstream), { redirectUri: APP, scopes: SCOPES })).token
 }
 
 /**

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config/index.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js'
-import { APP_REDIRECT, NATIVE_REDIRECT, REDIS_URL, testEnv } from './support/env.js'
+import { NATIVE_REDIRECT, REDIS_URL, testEnv } from './support/env.js'
+import { loginOver, type LoggedIn, type LoginOptions } from './support/http.js'
 import { captureLogs } from './support/logs.js'
-import { pkcePair, sdkPkcePair } from './support/pkce.js'
+import { sdkPkcePair } from './support/pkce.js'
 import { deleteUnder, keysUnder } from './support/redis-keys.js'
 import type { Teardownable } from './support/teardown.js'
 
@@ -14,6 +15,7 @@ import type { Teardownable } from './support/teardown.js'
 // What the tests use most is re-exported from test/support/, where each helper lives once.
 
 export { APP_REDIRECT, NATIVE_REDIRECT, REDIS_URL, testEnv } from './support/env.js'
+export { auth } from './support/http.js'
 export { captureLogs } from './support/logs.js'
 export { pkcePair, sdkPkcePair } from './support/pkce.js'
 export { keysUnder } from './support/redis-keys.js'
@@ -50,40 +52,13 @@ export async function build (t: Teardownable, opts: { env?: Record<string, strin
   return { app, config, emulator, redis, logs: lines, keys, dataKeys }
 }
 
-export interface LoginResult { token: string, session: { token: string, open_id: string, scopes: string[], expires_at: string, token_type: string } }
-
 /**
- * The browser flow with the emulator standing in for the user's consent:
+ * The browser flow through app.inject, the emulator standing in for the user's consent:
  * login → (TikTok approves) → callback → app redirect with handoff code → POST /auth/session.
  */
-export async function login (ctx: Ctx, opts: { scopes?: string[], openId?: string, appScope?: string } = {}): Promise<LoginResult> {
-  const { app, emulator, config } = ctx
-  const pkce = pkcePair()
-  const start = await app.inject({
-    url: '/auth/tiktok/login',
-    query: { redirect_uri: APP_REDIRECT, code_challenge: pkce.challenge, code_challenge_method: 'S256', state: 'app-state-1', ...(opts.appScope === undefined ? {} : { scope: opts.appScope }) }
-  })
-  if (start.statusCode !== 302) throw new Error(`login answered ${start.statusCode}: ${start.body}`)
-  const authorize = new URL(start.headers.location as string)
-  const requested = (authorize.searchParams.get('scope') ?? '').split(',')
-  const code = emulator.controls.issueCode({
-    scopes: opts.scopes ?? requested,
-    redirectUri: config.callbackUrl,
-    codeChallenge: authorize.searchParams.get('code_challenge') ?? '',
-    ...(opts.openId === undefined ? {} : { openId: opts.openId })
-  })
-  const cb = await app.inject({ url: '/auth/tiktok/callback', query: { code, state: authorize.searchParams.get('state') ?? '', scopes: (opts.scopes ?? requested).join(',') } })
-  if (cb.statusCode !== 302) throw new Error(`callback answered ${cb.statusCode}: ${cb.body}`)
-  const back = new URL(cb.headers.location as string)
-  const handoff = back.searchParams.get('code')
-  if (handoff === null) throw new Error(`callback redirected without a code: ${back.search}`)
-  const res = await app.inject({ method: 'POST', url: '/auth/session', payload: { code: handoff, code_verifier: pkce.verifier } })
-  if (res.statusCode !== 201) throw new Error(`session answered ${res.statusCode}: ${res.body}`)
-  const session = res.json().data.session
-  return { token: session.token, session }
+export async function login (ctx: Ctx, opts: LoginOptions = {}): Promise<LoggedIn> {
+  return await loginOver(ctx.app, ctx.emulator, opts)
 }
-
-export const auth = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
 /**
  * A code from TikTok's native Login Kit for NATIVE_REDIRECT (the emulator standing in for the
