@@ -1,7 +1,7 @@
 import t from 'tap'
-import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, nativeCode, sdkPkcePair, type Ctx } from '../helper.js'
-import { SAMPLE_USERS } from '../../src/emulator/index.js'
-import { LOG_ID_PATTERN } from '../../src/envelope.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, nativeCode, sdkPkcePair, type Ctx } from '../../helper.js'
+import { SAMPLE_USERS } from '../../../src/emulator/index.js'
+import { LOG_ID_PATTERN } from '../../../src/envelope.js'
 
 // POST /auth/tiktok/exchange: a code from TikTok's native Login Kit (contract §4). The SDK
 // makes the PKCE pair itself: a 32-character verifier and a hex S256 challenge.
