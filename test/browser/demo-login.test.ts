@@ -12,7 +12,7 @@ import { REDIS_URL, captureLogs, testEnv } from '../helper.js'
 import { freePort } from '../support/net.js'
 import { deleteUnder } from '../support/redis-keys.js'
 
-// Issue 7 §6: a real browser (Debian's Chromium, headless) through the dev demo app: the demo
+// A real browser (Debian's Chromium, headless) through the dev demo app: the demo
 // page, "Sign in with TikTok", the emulator's consent page, back to the app with the profile.
 // Approve, Deny and partial consent; and /docs under its own CSP. Screenshots go to
 // test-artifacts/browser/ (gitignored). No Chromium is a failure, never a skip.

@@ -6,7 +6,7 @@ import { createTokenCipher } from '../../src/session/crypto.js'
 import { digest } from '../../src/session/keys.js'
 import { hexChallenge } from '../../src/tiktok/pkce.js'
 
-// Issue 7 §5: a whole lifecycle — browser login through TikTok's consent page, handoff, /me,
+// A whole lifecycle — browser login through TikTok's consent page, handoff, /me,
 // a refresh, a native exchange, introspection and a user lookup with the internal key, replays
 // that fail, logout — then every log line and every Redis key and value under the prefix
 // (read at each step, since logout deletes most of them) is searched for every secret it used,
@@ -152,7 +152,7 @@ function scan (run: Run, logs: string[]): string[] {
       if (redisText.includes(form)) found.push(`${label} in Redis`)
     }
     // The app sees its own session tokens and handoff code, and our state goes to TikTok in the
-    // authorize URL; nothing else may ever be in an answer (contract §1).
+    // authorize URL; no other secret (TikTok's tokens and codes, a verifier) may ever be in an answer.
     if (!/^(session token|handoff code|our state)/.test(label) && answerText.includes(value)) found.push(`${label} in an answer`)
   }
   return found

@@ -3,7 +3,7 @@ import { auth, build, login } from '../helper.js'
 import { createKeys, digest } from '../../src/session/keys.js'
 import { SAMPLE_USERS } from '../../src/emulator/index.js'
 
-// Contract §6: TikTok tokens at rest are AES-256-GCM sealed to the session and field they belong
+// TikTok tokens at rest are AES-256-GCM sealed to the session and field they belong
 // to (associated data). Someone who can write to Redis but has no key cannot move a user's
 // tokens into another session, nor alter them: the session is refused, TikTok is never asked
 // with them, and nothing crashes (docs/security.md, "Store tampering").

@@ -3,8 +3,10 @@ import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, nativeCode, sdkPkcePair, ty
 import { SAMPLE_USERS } from '../../../src/emulator/index.js'
 import { LOG_ID_PATTERN } from '../../../src/envelope.js'
 
-// POST /auth/tiktok/exchange: a code from TikTok's native Login Kit (contract §4). The SDK
-// makes the PKCE pair itself: a 32-character verifier and a hex S256 challenge.
+// POST /auth/tiktok/exchange: a code from TikTok's native Login Kit
+// (https://developers.tiktok.com/doc/login-kit-android-quickstart-v2), which the app hands on
+// with the verifier. The SDK makes the PKCE pair itself: a 32-character verifier and a hex S256
+// challenge.
 
 const EMMA = SAMPLE_USERS[1] as { open_id: string }
 
