@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs'
 import { freePort } from '../test/support/net.js'
 import { loginOver, type Consent } from '../test/support/http.js'
 import { spawnChild, waitForLine } from '../test/support/process.js'
-import { spawnRedis, type RedisProc } from '../test/support/redis-procs.js'
 import { startService as startServiceProcess, type Service } from '../test/support/service.js'
 
 // The benchmarks' processes, started with the tests' own helpers (test/support/): the servers,
 // each in its own process on loopback, a private redis-server, the load generator.
+
+/** A private redis-server, stopped (and its directory removed) by the caller. */
+export { spawnRedis as startRedis } from '../test/support/redis-procs.js'
 
 /** A benchmark server: its process (for its pid), its URL, and how to stop it. */
 export type Proc = Pick<Service, 'child' | 'url' | 'stop'>
@@ -21,11 +23,6 @@ export async function startServer (script: string, env: Record<string, string>, 
   const proc = spawnChild({ command: process.execPath, args: [...execArgv, '--import', 'tsx', script], env: { ...process.env, ...env, PORT: String(port) }, stdout: 'keep', stderr: 'inherit' })
   const line = await waitForLine(proc, (l) => ready === 'json-line' && l.startsWith('{'), 30_000)
   return { child: proc.child, url: (JSON.parse(line) as { url: string }).url, stop: async (signal) => { await proc.stop(signal) } }
-}
-
-/** A private redis-server, stopped (and its directory removed) by the caller. */
-export async function startRedis (): Promise<RedisProc> {
-  return await spawnRedis()
 }
 
 export interface LoadResult { requests: number, ok: number, non2xx: number, errors: number, rps: number, p50: number, p99: number }
