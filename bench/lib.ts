@@ -1,103 +1,40 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { createHash, randomBytes } from 'node:crypto'
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { freePort } from '../test/support/net.js'
+import { loginOver, type Consent } from '../test/support/http.js'
+import { spawnChild, waitForLine } from '../test/support/process.js'
+import { startService as startServiceProcess, type Service } from '../test/support/service.js'
 
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
+// The benchmarks' processes, started with the tests' own helpers (test/support/): the servers,
+// each in its own process on loopback, a private redis-server, the load generator.
 
-export interface Proc { child: ChildProcess, url: string, stop (): Promise<void> }
+/** A private redis-server, stopped (and its directory removed) by the caller. */
+export { spawnRedis as startRedis } from '../test/support/redis-procs.js'
 
-const running = new Set<ChildProcess>()
-process.on('exit', () => { for (const c of running) c.kill('SIGKILL') })
+/** A benchmark server: its process (for its pid), its URL, and how to stop it. */
+export type Proc = Pick<Service, 'child' | 'url' | 'stop'>
 
 /**
- * Starts a server script (TypeScript through tsx, or compiled .js) and waits for its
- * `{"url":…}` line or, with 'health', for its /health/live to answer. SERVER_STDOUT=1 passes
- * a health-checked server's stdout through (its log lines, --trace-gc output).
+ * A server script (bench/servers/*.ts, through tsx) with `env` on `port` (default: a free one),
+ * ready once it printed its `{"url":…}` line: the one way a benchmark server says it is ready.
  */
-export async function startServer (script: string, env: Record<string, string>, waitFor: 'json-line' | 'health' = 'json-line', fixedPort?: number, execArgv: string[] = []): Promise<Proc> {
+export async function startServer (script: string, env: Record<string, string>, ready: 'json-line' = 'json-line', fixedPort?: number, execArgv: string[] = []): Promise<Proc> {
   const port = fixedPort ?? await freePort()
-  const child = spawn(process.execPath, [...execArgv, ...(script.endsWith('.js') ? [script] : ['--import', 'tsx', script])], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', waitFor === 'json-line' ? 'pipe' : (process.env.SERVER_STDOUT === '1' ? 'inherit' : 'ignore'), 'inherit']
-  })
-  running.add(child)
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-    running.delete(child)
-  }
-  let url = `http://127.0.0.1:${port}`
-  if (waitFor === 'json-line' && child.stdout !== null) {
-    const lines = createInterface({ input: child.stdout })
-    url = await new Promise<string>((resolve, reject) => {
-      lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url))
-      child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
-    })
-    child.stdout.resume()
-  } else {
-    for (let i = 0; i < 200; i++) {
-      const up = await fetch(`${url}/health/live`).then((r) => r.ok, () => false)
-      if (up) break
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  return { child, url, stop }
-}
-
-export async function startRedis (): Promise<{ url: string, port: number, stop (): Promise<void> }> {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'bff-bench-redis-'))
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
-  running.add(child)
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
-      s.on('error', () => resolve(false))
-    })
-    if (up) break
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop: async () => {
-      child.kill('SIGTERM')
-      await new Promise((resolve) => child.once('exit', resolve))
-      running.delete(child)
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }
+  const proc = spawnChild({ command: process.execPath, args: [...execArgv, '--import', 'tsx', script], env: { ...process.env, ...env, PORT: String(port) }, stdout: 'keep', stderr: 'inherit' })
+  const line = await waitForLine(proc, (l) => ready === 'json-line' && l.startsWith('{'), 30_000)
+  return { child: proc.child, url: (JSON.parse(line) as { url: string }).url, stop: async (signal) => { await proc.stop(signal) } }
 }
 
 export interface LoadResult { requests: number, ok: number, non2xx: number, errors: number, rps: number, p50: number, p99: number }
 
 export async function load (opts: { url: string, headers?: Record<string, string>, mode?: 'closed' | 'paced', connections?: number, seconds: number, warmupSeconds?: number, rate?: number }, sampleRssOf?: ChildProcess): Promise<LoadResult & { rssMb?: number }> {
   const args = { headers: {}, mode: 'closed', connections: 50, warmupSeconds: 1, ...opts }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  const gen = spawnChild({ command: process.execPath, args: ['--import', 'tsx', 'bench/load.ts', JSON.stringify(args)], stdout: 'keep', stderr: 'inherit' })
   let rssMb = 0
   const sampler = setInterval(() => { if (sampleRssOf?.pid !== undefined) rssMb = Math.max(rssMb, rssOf(sampleRssOf.pid)) }, 200)
-  await new Promise((resolve) => child.once('exit', resolve))
+  await gen.exited
   clearInterval(sampler)
-  const result = JSON.parse(out) as LoadResult
+  const result = JSON.parse(gen.stdout.join('\n')) as LoadResult
   return sampleRssOf === undefined ? result : { ...result, rssMb }
 }
 
@@ -140,46 +77,44 @@ export async function directToken (upstream: string): Promise<string> {
   return t.access_token
 }
 
-/** A session token of the service, through its real login: authorize, callback, handoff exchange. */
-export async function serviceLogin (service: string, upstream: string): Promise<string> {
-  const verifier = randomBytes(32).toString('base64url')
-  const challenge = createHash('sha256').update(verifier).digest('base64url')
-  const start = await fetch(`${service}/auth/tiktok/login?${new URLSearchParams({ redirect_uri: APP, code_challenge: challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' })
-  const authorize = new URL(start.headers.get('location') as string)
-  const { code } = await control<{ code: string }>(upstream, { action: 'issueCode', scopes: SCOPES, redirectUri: `${service}/auth/tiktok/callback`, codeChallenge: authorize.searchParams.get('code_challenge') })
-  const cb = await fetch(`${service}/auth/tiktok/callback?${new URLSearchParams({ code, state: authorize.searchParams.get('state') as string })}`, { redirect: 'manual' })
-  const handoff = new URL(cb.headers.get('location') as string).searchParams.get('code') as string
-  const session = await json<{ data: { session: { token: string } } }>(`${service}/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: handoff, code_verifier: verifier }) })
-  return session.data.session.token
+/** The emulator in its own process, as the user who consents: issueCode over its HTTP controls. */
+function remoteConsent (upstream: string): Consent {
+  return { controls: { issueCode: async (p) => (await control<{ code: string }>(upstream, { action: 'issueCode', ...p })).code } }
 }
 
-/** node's own flags in `npm start` (package.json next to `dist`): the service runs as it does in production. */
-export function startFlags (dist = 'dist'): string[] {
-  const pkg = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { scripts?: { start?: string } }
-  const words = (pkg.scripts?.start ?? '').replace(/^exec\s+/, '').split(/\s+/)
-  return words.slice(1, -1).filter((w) => w.startsWith('--'))
+/** A session token of the service, through its real login: authorize, callback, handoff exchange. */
+export async function serviceLogin (service: string, upstream: string): Promise<string> {
+  return (await loginOver(service, remoteConsent(upstream), { redirectUri: APP, scopes: SCOPES })).token
 }
 
 /**
  * The service as `npm start` runs it (`<dist>/server.js`, built first by `npm run bench`, with
  * npm start's node flags), in production mode on a Redis, with the emulator as TikTok and
- * request logs on.
+ * request logs on. SERVER_STDOUT=1 passes its stdout through (its log lines, --trace-gc output).
  */
 export async function startService (redisUrl: string, upstream: string, key: string, execArgv: string[] = [], dist = 'dist'): Promise<Proc> {
   const port = await freePort()
-  return await startServer(join(dist, 'server.js'), {
-    NODE_ENV: 'production',
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: PREFIX,
-    TOKEN_ENCRYPTION_KEYS: key,
-    TIKTOK_CLIENT_KEY: 'emulator-client-key',
-    TIKTOK_CLIENT_SECRET: 'emulator-client-secret',
-    TIKTOK_AUTH_BASE_URL: upstream,
-    TIKTOK_API_BASE_URL: upstream,
-    APP_REDIRECT_URIS: APP,
-    LOG_LEVEL: 'info'
-  }, 'health', port, [...startFlags(dist), ...execArgv])
+  return await startServiceProcess({
+    from: { dist },
+    port,
+    execArgv,
+    stdout: process.env.SERVER_STDOUT === '1' ? 'inherit' : 'ignore',
+    stderr: 'inherit',
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: PREFIX,
+      TOKEN_ENCRYPTION_KEYS: key,
+      TIKTOK_CLIENT_KEY: 'emulator-client-key',
+      TIKTOK_CLIENT_SECRET: 'emulator-client-secret',
+      TIKTOK_AUTH_BASE_URL: upstream,
+      TIKTOK_API_BASE_URL: upstream,
+      APP_REDIRECT_URIS: APP,
+      LOG_LEVEL: 'info'
+    }
+  })
 }
 
 /** CPU time (user + system) a process has used, in microseconds, from /proc/<pid>/stat. */

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { cpuMicros, load, serviceLogin, startRedis, startServer, startService, type Proc } from './lib.js'
+import { cpuMicros, load, median, serviceLogin, startRedis, startServer, startService, type Proc } from './lib.js'
 
 // `npm run bench:profile`: where /me's CPU goes. The service (dist/) and the reference each run
 // alone under the same closed load, both under --cpu-prof; it prints the CPU microseconds each
@@ -76,7 +76,6 @@ for (let round = 0; round < ROUNDS; round++) {
 for (const p of [me, reference, upstream]) await p.stop()
 await redis.stop()
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const meUs = median(results.me.map((r) => r.us))
 const refUs = median(results.reference.map((r) => r.us))
 // The machine's speed drifts between rounds: the ratio of each round's pair is steadier.

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { Redis } from 'ioredis'
+import { auth as bearer } from '../test/support/http.js'
 import { FIELDS, PREFIX, directToken, load, median, serviceLogin, startRedis, startServer, startService, type LoadResult, type Proc } from './lib.js'
 
 // `npm run bench`: every server in its own process on loopback, the load generator in another;
@@ -47,7 +48,6 @@ await seed(redisB.url, token1m, SESSIONS)
 const reference = await startServer('bench/servers/reference.ts', { KEY, PREFIX, REDIS_URL: redisA.url, UPSTREAM: upstream.url })
 const direct = await directToken(upstream.url)
 
-const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` })
 const scenarios: Record<string, { url: string, headers: Record<string, string>, proc?: Proc }> = {
   ceiling: { url: `${hello.url}/`, headers: {} },
   direct: { url: `${upstream.url}/v2/user/info/?fields=${FIELDS}`, headers: bearer(direct) },

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs'
-import { createHash, randomBytes } from 'node:crypto'
 import t from 'tap'
 import type { InjectOptions } from 'fastify'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, login, pkcePair, type Ctx } from './helper.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, login, nativeCode, pkcePair, type Ctx } from './helper.js'
 import { SAMPLE_USERS } from '../src/emulator/index.js'
 
 // Every answer of every route, from real requests, validates against the committed OpenAPI
@@ -34,12 +33,6 @@ function collector (seen: Seen[]) {
     seen.push({ method: String(opts.method ?? 'GET').toLowerCase(), path: pathOf(opts.url), status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.body })
     return res
   }
-}
-
-function nativeCode (ctx: Ctx): { code: string, verifier: string } {
-  const verifier = randomBytes(24).toString('base64url')
-  const code = ctx.emulator.controls.issueCode({ scopes: ['user.info.basic'], redirectUri: NATIVE_REDIRECT, codeChallenge: createHash('sha256').update(verifier).digest('hex') })
-  return { code, verifier }
 }
 
 async function healthyService (t: Parameters<typeof build>[0], hit: ReturnType<typeof collector>): Promise<void> {

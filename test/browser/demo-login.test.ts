@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
@@ -11,6 +10,8 @@ import { loadConfig, type Config } from '../../src/config/index.js'
 import { SAMPLE_USERS, startEmulator, type Emulator } from '../../src/emulator/index.js'
 import { videosOf } from '../../src/emulator/videos.js'
 import { REDIS_URL, captureLogs, testEnv } from '../helper.js'
+import { freePort } from '../support/net.js'
+import { deleteUnder } from '../support/redis-keys.js'
 
 // A real browser (Debian's Chromium, headless) through the dev demo app: the demo page, "Sign
 // in with TikTok", the emulator's consent page, back to the app with the profile and the
@@ -21,14 +22,6 @@ import { REDIS_URL, captureLogs, testEnv } from '../helper.js'
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = path.resolve('test-artifacts', 'browser')
 const SOMCHAI = SAMPLE_USERS[0] as typeof SAMPLE_USERS[number]
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 let emulator: Emulator
 let app: FastifyInstance
@@ -62,8 +55,7 @@ t.teardown(async () => {
   await browser?.close()
   await app?.close()
   await emulator?.close()
-  const left = await redis.keys(`${config.store.keyPrefix}*`)
-  if (left.length > 0) await redis.del(...left)
+  await deleteUnder(redis, config.store.keyPrefix)
   redis.disconnect()
   if (profileDir !== undefined) await rm(profileDir, { recursive: true, force: true })
 })

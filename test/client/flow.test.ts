@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { APP_REDIRECT, NATIVE_REDIRECT, build, pkcePair } from '../helper.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, build, pkcePair, sdkPkcePair } from '../helper.js'
 import { createBffClient, withBearer } from '../../clients/typescript/index.js'
 import { SAMPLE_USERS } from '../../src/emulator/index.js'
 
@@ -105,11 +104,11 @@ t.test('the native Login Kit exchange through the typed client', async (t) => {
   await ctx.app.listen({ port: 0, host: '127.0.0.1' })
   const baseUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`
   const api = createBffClient({ baseUrl })
-  const verifier = randomBytes(24).toString('base64url')
+  const { verifier, challenge } = sdkPkcePair()
   const code = ctx.emulator.controls.issueCode({
     scopes: ['user.info.basic'],
     redirectUri: NATIVE_REDIRECT,
-    codeChallenge: createHash('sha256').update(verifier).digest('hex'),
+    codeChallenge: challenge,
     openId: NOK.open_id
   })
   const res = await api.POST('/auth/tiktok/exchange', { body: { code, code_verifier: verifier, redirect_uri: NATIVE_REDIRECT } })

@@ -8,14 +8,16 @@ import { createKeys, digest } from '../../src/session/keys.js'
 import { testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { loginOver, logout, me } from '../support/http.js'
-import { scanKeys, waitFor, type RedisProc } from '../support/redis-procs.js'
+import type { RedisProc } from '../support/redis-procs.js'
+import { scanKeys } from '../support/redis-keys.js'
+import { waitFor } from '../support/wait.js'
 import { startCluster } from '../support/redis-topologies.js'
 import { storeContract, storeOptions } from '../session/store.contract.js'
 
-// Issue 4.7 on a real Redis Cluster started for this file: 3 masters with a replica each, made
+// The service on a real Redis Cluster started for this file: 3 masters with a replica each, made
 // with `redis-cli --cluster create`. Every script and multi-key operation of the store works
 // across slots (the store contract), the whole lifecycle works, and when the master holding a
-// session dies its replica takes over and the service follows it (contract §6: 503 meanwhile,
+// session dies its replica takes over and the service follows it by itself (503 meanwhile,
 // the same sessions again within 15 s of the failover).
 
 const [alice, bob] = SAMPLE_USERS.map((u) => u.open_id) as [string, string]

@@ -4,9 +4,9 @@ import { startEmulator } from '../../src/emulator/index.js'
 import { REDIS_URL, testEnv } from '../helper.js'
 import { startInstances } from '../support/instances.js'
 import { call, loginOver, me } from '../support/http.js'
-import { prefixAdmin } from '../support/redis-procs.js'
+import { prefixAdmin } from '../support/redis-keys.js'
 
-// Issue 4: at most one refresh per session across any number of instances. Three real service
+// At most one refresh per session across any number of instances. Three real service
 // processes on one Redis; TikTok issues 2-second access tokens and answers its token endpoint
 // slowly, so every request of a burst finds the token expired while the refresh is under way.
 

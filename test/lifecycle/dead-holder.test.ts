@@ -4,9 +4,10 @@ import { createKeys, digest } from '../../src/session/keys.js'
 import { REDIS_URL, testEnv } from '../helper.js'
 import { startInstances } from '../support/instances.js'
 import { loginOver, me } from '../support/http.js'
-import { prefixAdmin, waitFor } from '../support/redis-procs.js'
+import { prefixAdmin } from '../support/redis-keys.js'
+import { waitFor } from '../support/wait.js'
 
-// Issue 4: a holder that dies mid-refresh must not block the session for longer than the lease.
+// A refresh-lock holder that dies mid-refresh must not block the session for longer than the lease.
 // Instance A takes the refresh lock and waits on a slow TikTok; it is killed (SIGKILL: no
 // finally, no release). Instance B, asked for the same session, waits out the dead holder's
 // lease, takes the lock and refreshes. TIKTOK_TIMEOUT_MS=3000 makes the lease 5 s.

@@ -5,9 +5,10 @@ import { createKeys, digest } from '../../src/session/keys.js'
 import { testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { begin, call, callback, loginOver, logout, me } from '../support/http.js'
-import { scanKeys, startRedis } from '../support/redis-procs.js'
+import { startRedis } from '../support/redis-procs.js'
+import { scanKeys } from '../support/redis-keys.js'
 
-// Issue 4.8: after a full lifecycle, every key and value in Redis. A private Redis, so that
+// After a full lifecycle, every key and value in Redis. A private Redis, so that
 // "every key" means every key: each under REDIS_KEY_PREFIX, each with a TTL, and no secret in
 // any value or key name in any form (as is, URL- or form-encoded, base64, base64url, hex).
 

@@ -7,9 +7,9 @@ import type { SessionRecord } from '../../src/session/store.js'
 import { REDIS_URL, storedRecord, testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { begin, callback, loginOver, me, redeem } from '../support/http.js'
-import { prefixAdmin } from '../support/redis-procs.js'
+import { prefixAdmin } from '../support/redis-keys.js'
 
-// Issue 4.6: TOKEN_ENCRYPTION_KEYS rotation, as README "Rotating TOKEN_ENCRYPTION_KEYS" tells
+// TOKEN_ENCRYPTION_KEYS rotation, as README "Rotating TOKEN_ENCRYPTION_KEYS" tells
 // an operator to do it: deploy "new,old", let writes re-seal, then drop the old key. Each step
 // is a new app on the same Redis prefix, as a rolling deploy would be.
 

@@ -5,9 +5,9 @@ import { createKeys, digest } from '../../src/session/keys.js'
 import { REDIS_URL, storedValue, testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { loginOver, logout, me } from '../support/http.js'
-import { prefixAdmin } from '../support/redis-procs.js'
+import { prefixAdmin } from '../support/redis-keys.js'
 
-// Issue 4.5: POST /auth/logout {all_sessions: true} ends every session of that user, and only
+// POST /auth/logout {all_sessions: true} ends every session of that user, and only
 // that user's, whichever instance made them, revoking each at TikTok; the per-user index that
 // finds them has a TTL and empties as sessions expire. Two apps on one Redis prefix.
 

@@ -4,14 +4,14 @@ import { createKeys, digest } from '../../src/session/keys.js'
 import { testEnv } from '../helper.js'
 import { startApp } from '../support/instances.js'
 import { call, loginOver, logout, me } from '../support/http.js'
-import { waitFor } from '../support/redis-procs.js'
+import { waitFor } from '../support/wait.js'
 import { startSentinels } from '../support/redis-topologies.js'
 
-// Issue 4.7 with Redis Sentinel started for this file: one master, one replica, three
+// The service with Redis Sentinel started for this file: one master, one replica, three
 // sentinels. The lifecycle works through the sentinels; then the master is killed mid-test and
-// the sentinels promote the replica. Contract §6: the service follows the new master by
-// itself, answers 503 while none is reachable, and serves the same sessions again within 15 s
-// of the failover completing; every write goes to the master, so none is lost.
+// the sentinels promote the replica. The service follows the new master by itself, answers
+// 503 while none is reachable, and serves the same sessions again within 15 s of the failover
+// completing; every write goes to the master, so none is lost.
 
 const [alice, bob] = SAMPLE_USERS.map((u) => u.open_id) as [string, string]
 

@@ -7,9 +7,10 @@ import type { SessionRecord } from '../../src/session/store.js'
 import { storedRecord, testEnv } from '../helper.js'
 import { startApp, type InProcess } from '../support/instances.js'
 import { loginOver, me, type Answer } from '../support/http.js'
-import { startRedis, waitFor, type RedisProc } from '../support/redis-procs.js'
+import { startRedis, type RedisProc } from '../support/redis-procs.js'
+import { waitFor } from '../support/wait.js'
 
-// Issue 4.3: TikTok retires the old refresh token the moment it answers a refresh. If the
+// TikTok retires the old refresh token the moment it answers a refresh. If the
 // store then fails, the new pair must not be lost: retried within the lease, and past that
 // kept in memory and written again when the store returns. A private Redis with an fsync'd
 // append-only file stands in for the store: frozen (SIGSTOP) or killed and restarted.

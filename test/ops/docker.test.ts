@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml'
 import { build } from '../helper.js'
 import { startEmulator } from '../../src/emulator/index.js'
 import { loadConfig } from '../../src/config/index.js'
-import { ROOT } from './fixtures/server-process.js'
+import { ROOT, npmStartArgv } from '../support/service.js'
 
 // The Dockerfile and docker-compose.yml, checked without a Docker engine: the final stage's
 // shape and command (the same as `npm start`), its HEALTHCHECK run against a live server,
@@ -44,13 +44,12 @@ async function node (argv: string[], env: Record<string, string> = {}): Promise<
 const all = stages(read('Dockerfile'))
 const final = all[all.length - 1] ?? []
 const args = (op: string, stage = final): string[] => stage.filter((i) => i.op === op).map((i) => i.args)
-const startScript = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start
 
 t.test('the image command and npm start agree', async (t) => {
   const cmd = JSON.parse(args('CMD').at(-1) ?? 'null') as unknown
   t.ok(Array.isArray(cmd), 'CMD in exec form (node is PID 1 and gets the signals)')
   // `exec` only replaces npm's shell with node, so that npm's signals reach the server.
-  t.same(startScript.replace(/^exec\s+/, '').split(/\s+/), cmd)
+  t.same(npmStartArgv(), cmd)
   t.equal((cmd as string[])[0], 'node')
   t.equal((cmd as string[]).at(-1), 'dist/server.js')
   t.ok((cmd as string[]).slice(1, -1).every((a) => a.startsWith('--')), 'only node\'s own flags in between')

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { once } from 'node:events'
 import http from 'node:http'
 import net from 'node:net'
@@ -10,7 +10,9 @@ import { Redis } from 'ioredis'
 import { auth, testEnv } from '../helper.js'
 import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 import { startRedisServer, type RedisServer } from '../support/redis-server.js'
-import { ROOT, httpLogin, jsonLines, listeningUrl, spawnServer, until, waitForLog, type ServerProcess } from './fixtures/server-process.js'
+import { ROOT, npmStartArgv } from '../support/service.js'
+import { until } from '../support/wait.js'
+import { httpLogin, jsonLines, listeningUrl, spawnServer, waitForLog, type ServerProcess } from './fixtures/server-process.js'
 
 // Graceful shutdown of the built server, started as the image starts it (`node dist/server.js`)
 // and as `npm start` does: `npm run build`'s compiler and tsconfig write into a temp directory
@@ -42,7 +44,7 @@ async function rig (tt: Test, extra: Record<string, string> = {}): Promise<Rig> 
 
 // The image's CMD is `npm start`'s command without npm (test/ops/docker.test.ts): node, its flags, the script.
 // e.g. ["--max-semi-space-size=64", "dist/server.js"]
-const IMAGE_ARGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.replace(/^exec\s+node\s+/, '').split(/\s+/)
+const IMAGE_ARGS = npmStartArgv().slice(1)
 const image = (tt: Test, env: Rig['env']): ServerProcess =>
   spawnServer(tt, { command: process.execPath, args: IMAGE_ARGS, cwd: BUILD, env })
 // Detached: its own process group, as a shell gives a foreground job (Ctrl-C signals the group).

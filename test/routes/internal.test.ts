@@ -2,7 +2,7 @@ import t from 'tap'
 import { auth, build, login, type Ctx } from '../helper.js'
 import { SAMPLE_USERS } from '../../src/emulator/index.js'
 
-// The internal API (contract §4): internal key auth, introspection and user lookup.
+// The internal API: internal key auth, introspection and user lookup.
 
 const REPORTS_SECRET = 'internal-secret-0123456789abcdef'
 const BILLING_SECRET = 'billing-secret-fedcba9876543210'

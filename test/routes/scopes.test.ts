@@ -1,8 +1,9 @@
 import t from 'tap'
 import { build } from '../helper.js'
 
-// GET /scopes against the seed (tiktok-user-object.md), copied here byte for byte so that the
-// test does not depend on the seed's path: its mapping table in order, and the fields table.
+// GET /scopes against TikTok's scopes as its consent screen shows them, in English and Thai, and
+// the user fields each one grants (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info):
+// written out here byte for byte, not read from the catalogue the route serves, in TikTok's order.
 
 const SEED = [
   { scope: 'user.info.basic', en: 'Access your profile info (avatar and display name)', th: 'เข้าถึงข้อมูลโปรไฟล์ของคุณ (รูปประจำตัวและชื่อที่แสดง)', fields: ['open_id', 'union_id', 'avatar_url', 'avatar_url_100', 'avatar_large_url', 'display_name'] },
@@ -15,7 +16,7 @@ const SEED = [
 
 const expected = (lang: 'en' | 'th') => SEED.map((s) => ({ scope: s.scope, description: s[lang], descriptions: { en: s.en, th: s.th }, fields: s.fields }))
 
-t.test('the seed\'s six scopes, in order, with both texts byte for byte and their fields', async (t) => {
+t.test('TikTok\'s six scopes, in order, with both texts byte for byte and their fields', async (t) => {
   const ctx = await build(t)
   const res = await ctx.app.inject({ url: '/scopes' })
   t.equal(res.statusCode, 200)
@@ -25,7 +26,7 @@ t.test('the seed\'s six scopes, in order, with both texts byte for byte and thei
   t.equal(body.error.message, '')
   t.same(Object.keys(body.data), ['scopes'])
   t.strictSame(body.data.scopes, expected('en'))
-  t.same(body.data.scopes.map((s: { scope: string }) => s.scope), SEED.map((s) => s.scope), 'the seed\'s order')
+  t.same(body.data.scopes.map((s: { scope: string }) => s.scope), SEED.map((s) => s.scope), 'TikTok\'s order')
   for (const s of SEED) {
     // The exact UTF-8 bytes on the wire: no escaping, no normalisation.
     t.ok(res.rawPayload.includes(Buffer.from(JSON.stringify(s.th), 'utf8')), `${s.scope} Thai bytes`)

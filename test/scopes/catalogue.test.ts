@@ -1,7 +1,7 @@
 import t from 'tap'
 import { FIELDS, SCOPES, fieldsOfScope, isField, isScope } from '../../src/scopes/catalogue.js'
 
-t.test('the catalogue has the seed\'s 14 fields and 6 scopes', async (t) => {
+t.test('the catalogue has TikTok\'s 14 user fields and 6 scopes', async (t) => {
   t.equal(FIELDS.length, 14)
   t.equal(SCOPES.length, 6)
   t.ok(isField('follower_count'))

@@ -5,7 +5,7 @@ import { APP_REDIRECT, NATIVE_REDIRECT, build, login, pkcePair, type Ctx } from 
 import { LOG_ID_PATTERN } from '../../src/envelope.js'
 import { FIELD_NAMES } from '../../src/scopes/catalogue.js'
 
-// Issue 7 §3: seeded random bad input over every route, through app.inject. Whatever comes in,
+// Seeded random bad input over every route, through app.inject. Whatever comes in,
 // the answer is never a 5xx, always the envelope (except redirects, 304 and the HTML/asset
 // routes), and a refused request neither calls TikTok nor writes to the store (rate-limit
 // counters under `rl:` aside). Raw-socket input is in raw-http.test.ts.
@@ -106,7 +106,7 @@ function fail (message: string, input: Input, res: LightMyRequestResponse): neve
   throw new Error(`${message}\n  request: ${JSON.stringify(input).slice(0, 600)}\n  answer: ${res.statusCode} ${res.body.slice(0, 300)}`)
 }
 
-/** Asserts the contract's envelope (contract §3) on an answer that must carry one. */
+/** Asserts the envelope ({ data, error: { code, message, log_id } }) on an answer that must carry one. */
 function checkEnvelope (input: Input, res: LightMyRequestResponse): void {
   let b: { data?: unknown, error?: { code?: unknown, message?: unknown, log_id?: unknown } }
   try { b = res.json() } catch { return fail('answer is not JSON', input, res) }

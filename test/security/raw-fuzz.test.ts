@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { exchange, listen, problem, untouched } from './fixtures/raw-client.js'
 
-// Issue 7 §3: seeded random raw requests over a real socket (request lines, bad
+// Seeded random raw requests over a real socket (request lines, bad
 // percent-encodings, raw bytes, odd versions and absurd headers), beside the hand-written cases
 // of raw-http.test.ts. Never a 5xx, always an envelope, nothing stored or sent upstream.
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { exchange, listen, problem, untouched } from './fixtures/raw-client.js'
 
-// Issue 7 §3, over a real socket: what app.inject cannot send — bad percent-encodings in the
+// Bad input over a real socket: what app.inject cannot send — bad percent-encodings in the
 // path, malformed request lines, absurd headers, broken framing. Every answer (from Fastify,
 // or from Node's parser through clientErrorHandler) is a non-5xx envelope with its log_id, and
 // nothing reaches TikTok or the store. Seeded random raw requests: raw-fuzz.test.ts.

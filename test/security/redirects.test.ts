@@ -2,9 +2,9 @@ import t from 'tap'
 import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, pkcePair, type Ctx } from '../helper.js'
 import { hexChallenge } from '../../src/tiktok/pkce.js'
 
-// Issue 7 §4: the app redirect_uri allow-list is compared exactly (RFC 9700 §4.1.3, §2.1), at
-// request time (start-up: redirect-config.test.ts); state, handoff codes and TikTok codes work once, even under
-// concurrent replay (RFC 9700 §4.5, RFC 6749 §4.1.2, RFC 7636).
+// The app redirect_uri allow-list is compared exactly (RFC 9700 §4.1.3, §2.1), at request time
+// (at start-up: test/config/redirect-config.test.ts); state, handoff codes and TikTok codes
+// work once, even under concurrent replay (RFC 9700 §4.5, RFC 6749 §4.1.2, RFC 7636).
 
 const LOOPBACK = 'http://127.0.0.1:7777/cb'
 const env = { APP_REDIRECT_URIS: `${APP_REDIRECT},${NATIVE_REDIRECT},${LOOPBACK}` }

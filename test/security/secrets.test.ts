@@ -1,14 +1,12 @@
-import { Writable } from 'node:stream'
 import type { InjectOptions } from 'fastify'
 import t from 'tap'
-import pino from 'pino'
-import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, pkcePair, storedRecord, type Ctx } from '../helper.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, captureLogs, pkcePair, storedRecord, type Ctx } from '../helper.js'
 import { SAMPLE_USERS } from '../../src/emulator/index.js'
 import { createTokenCipher } from '../../src/session/crypto.js'
 import { digest } from '../../src/session/keys.js'
 import { hexChallenge } from '../../src/tiktok/pkce.js'
 
-// Issue 7 §5: a whole lifecycle — browser login through TikTok's consent page, handoff, /me,
+// A whole lifecycle — browser login through TikTok's consent page, handoff, /me,
 // a refresh, a native exchange, introspection and a user lookup with the internal key, replays
 // that fail, logout — then every log line and every Redis key and value under the prefix
 // (read at each step, since logout deletes most of them) is searched for every secret it used,
@@ -154,7 +152,7 @@ function scan (run: Run, logs: string[]): string[] {
       if (redisText.includes(form)) found.push(`${label} in Redis`)
     }
     // The app sees its own session tokens and handoff code, and our state goes to TikTok in the
-    // authorize URL; nothing else may ever be in an answer (contract §1).
+    // authorize URL; no other secret (TikTok's tokens and codes, a verifier) may ever be in an answer.
     if (!/^(session token|handoff code|our state)/.test(label) && answerText.includes(value)) found.push(`${label} in an answer`)
   }
   return found
@@ -162,9 +160,8 @@ function scan (run: Run, logs: string[]): string[] {
 
 for (const level of ['info', 'debug', 'trace'] as const) {
   t.test(`no secret in logs or Redis over a whole lifecycle (log level ${level})`, async (t) => {
-    const lines: string[] = []
-    const stream = new Writable({ write (chunk: Buffer, _enc, cb) { lines.push(...chunk.toString().split('\n').filter((l) => l !== '')); cb() } })
-    const ctx = await build(t, { env: { LOG_LEVEL: level }, app: { loggerInstance: pino({ level }, stream) } })
+    const { logger, lines } = captureLogs(level)
+    const ctx = await build(t, { env: { LOG_LEVEL: level }, app: { loggerInstance: logger } })
     const run = await lifecycle(ctx)
     t.ok(lines.length >= 20, `log lines captured (${lines.length})`)
     t.ok(run.redis.some((d) => d.includes(':s:{')) && run.redis.some((d) => d.includes(':handoff:{')), 'Redis held sessions and a handoff code while scanned')

@@ -21,3 +21,14 @@ export function childEnv (env: Record<string, string | undefined> = {}): Record<
   }
   return out
 }
+
+/**
+ * A clean environment: PATH and HOME, and `env` (an undefined value is left out). Nothing of
+ * the test runner's (NODE_OPTIONS, a REDIS_URL) leaks in: the process sees only what a test
+ * sets, as a container would.
+ */
+export function bareEnv (env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...NO_CHILD_COVERAGE }
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v
+  return out
+}

@@ -1,44 +1,28 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { Redis } from 'ioredis'
+import { LOOPBACK, freePort } from './net.js'
+import { spawnChild, type ChildProc } from './process.js'
+import type { Teardownable } from './teardown.js'
+import { waitFor } from './wait.js'
 
-// Private redis-server processes for tests that need a Redis of their own (a Cluster, a
-// Sentinel group, one to kill and restart): loopback ports, a temp dir, killed on teardown.
+// Private redis-server processes, for tests that need a Redis of their own (a Cluster, a
+// Sentinel group, one to kill and restart), for the benchmarks, and for `npm test` when no
+// Redis answers on 6379: a free loopback port, a temp dir, stopped and removed after.
 // The shared Redis on 6379 is never touched from here.
 
 // From PATH (/usr/bin with the apt package that .ci/run installs).
 const REDIS_SERVER = 'redis-server'
 const REDIS_CLI = 'redis-cli'
-const HOST = '127.0.0.1'
 const run = promisify(execFile)
-
-interface Teardownable { teardown (fn: () => unknown): void }
-
-// A test process that dies without its teardown (a crash) still takes its servers with it.
-const live = new Set<ChildProcess>()
-process.on('exit', () => { for (const p of live) p.kill('SIGKILL') })
-
-/** A free loopback port (another process may still take it: callers retry on EADDRINUSE). */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.on('error', reject)
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** One RESP command over a raw socket, answered within `timeoutMs` (null: no answer). */
 export async function rawCommand (port: number, args: string[], timeoutMs = 500): Promise<string | null> {
   return await new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port })
+    const socket = net.connect({ host: LOOPBACK, port })
     let got = ''
     const done = (v: string | null): void => { socket.destroy(); resolve(v) }
     socket.setTimeout(timeoutMs, () => done(null))
@@ -48,14 +32,9 @@ export async function rawCommand (port: number, args: string[], timeoutMs = 500)
   })
 }
 
-export async function waitFor (what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (let i = 0; i < 10_000; i++) {
-    if (await check()) return
-    if (Date.now() > deadline) break
-    await sleep(everyMs)
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+/** Whether a Redis answers PING on this loopback port. */
+export async function pings (port: number): Promise<boolean> {
+  return (await rawCommand(port, ['PING'])) === '+PONG\r\n'
 }
 
 export interface RedisProc {
@@ -72,6 +51,8 @@ export interface RedisProc {
   /** Starts it again on the same port and dir (an AOF, when enabled, brings its data back). */
   restart (): Promise<void>
   signal (sig: NodeJS.Signals): void
+  /** Kills it and removes its directory. */
+  stop (): Promise<void>
 }
 
 export interface RedisOptions {
@@ -84,91 +65,66 @@ export interface RedisOptions {
   sentinel?: boolean
 }
 
-async function spawnServer (port: number, dir: string, argv: string[]): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
-  live.add(child)
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000) })
-  let exited = false
-  child.once('exit', () => { exited = true; live.delete(child) })
+async function spawnServer (port: number, dir: string, argv: string[]): Promise<ChildProc> {
+  const child = spawnChild({ command: REDIS_SERVER, args: argv, cwd: dir, stdout: 'ignore', stderr: 'keep' })
   try {
     await waitFor(`redis-server on port ${port}`, async () => {
-      if (exited) throw new Error(`redis-server on port ${port} exited: ${stderr}`)
-      return (await rawCommand(port, ['PING'])) === '+PONG\r\n'
+      if (!child.running()) throw new Error(`redis-server on port ${port} exited: ${child.stderr().slice(-2000)}`)
+      return await pings(port)
     }, 15_000, 50)
   } catch (err) {
-    await stop(child)
+    await child.stop('SIGKILL')
     throw err
   }
   return child
 }
 
-async function stop (child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGKILL')
-  await exited
-}
-
-export async function startRedis (t: Teardownable, opts: RedisOptions = {}): Promise<RedisProc> {
+/** A redis-server of its own; the caller stops it (startRedis: on teardown). */
+export async function spawnRedis (opts: RedisOptions = {}): Promise<RedisProc> {
   const dir = await mkdtemp(join(tmpdir(), 'bff-redis-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
     const argv = [
       ...(opts.config === undefined ? [] : [opts.config]),
       ...(opts.sentinel === true ? ['--sentinel'] : []),
-      '--port', String(port), '--bind', HOST, '--dir', dir, '--save', '',
+      '--port', String(port), '--bind', LOOPBACK, '--dir', dir, '--save', '',
       '--appendonly', opts.persist === true ? 'yes' : 'no',
       ...(opts.persist === true ? ['--appendfsync', 'always'] : []),
       ...(opts.args ?? [])
     ]
-    let child: ChildProcess | undefined
+    let server: ChildProc
     try {
-      child = await spawnServer(port, dir, argv)
+      server = await spawnServer(port, dir, argv)
     } catch (err) {
       if (attempt < 3) continue // the free port was taken meanwhile
+      await rm(dir, { recursive: true, force: true })
       throw err
     }
-    const proc: RedisProc = {
+    const kill = async (): Promise<void> => { await server.stop('SIGKILL') }
+    return {
       port,
       dir,
-      addr: `${HOST}:${port}`,
-      url: `redis://${HOST}:${port}`,
-      get pid () { return child?.pid },
-      cli: async (...args) => (await run(REDIS_CLI, ['-h', HOST, '-p', String(port), ...args], { timeout: 20_000 })).stdout.trim(),
-      kill: () => stop(child),
+      addr: `${LOOPBACK}:${port}`,
+      url: `redis://${LOOPBACK}:${port}`,
+      get pid () { return server.child.pid },
+      cli: async (...args) => (await run(REDIS_CLI, ['-h', LOOPBACK, '-p', String(port), ...args], { timeout: 20_000 })).stdout.trim(),
+      kill,
       restart: async () => {
-        await stop(child)
-        child = await spawnServer(port, dir, argv)
+        await kill()
+        server = await spawnServer(port, dir, argv)
       },
-      signal: (sig) => { child?.kill(sig) }
+      signal: (sig) => { server.child.kill(sig) },
+      stop: async () => {
+        await kill()
+        await rm(dir, { recursive: true, force: true })
+      }
     }
-    t.teardown(() => stop(child))
-    return proc
   }
 }
 
-/** Every key matching `pattern` on one node (SCAN, never KEYS). */
-export async function scanKeys (client: Redis, pattern = '*'): Promise<string[]> {
-  const found: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-    cursor = next
-    found.push(...batch)
-  } while (cursor !== '0')
-  return found
-}
-
-/** An admin connection to the shared Redis that deletes what a test wrote under `prefix`. */
-export async function prefixAdmin (t: Teardownable, url: string, prefix: string): Promise<Redis> {
-  const admin = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true })
-  await admin.connect()
-  t.teardown(async () => {
-    const left = await scanKeys(admin, `${prefix}*`)
-    if (left.length > 0) await admin.del(...left)
-    admin.disconnect()
-  })
-  return admin
+/** A redis-server of its own for one test, stopped and removed on teardown. */
+export async function startRedis (t: Teardownable, opts: RedisOptions = {}): Promise<RedisProc> {
+  const proc = await spawnRedis(opts)
+  t.teardown(() => proc.stop())
+  return proc
 }

@@ -1,11 +1,10 @@
 import { startRedis } from './redis-procs.js'
+import type { Teardownable } from './teardown.js'
 
 // A private redis-server for tests that stop, freeze or restart the store: never the shared
 // one on 6379. A redis-procs server with an append-only file fsynced on every write, so a
 // stop and a start on the same port keep the data (a restarted store must serve the same
 // sessions again). Everything is killed and removed on teardown.
-
-interface Teardownable { teardown (fn: () => unknown): void }
 
 export interface RedisServer {
   readonly port: number

@@ -3,17 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { freePort, rawCommand, startRedis, waitFor, type RedisProc } from './redis-procs.js'
+import { LOOPBACK, freePort } from './net.js'
+import { pings, startRedis, type RedisProc } from './redis-procs.js'
+import type { Teardownable } from './teardown.js'
+import { waitFor } from './wait.js'
 
 // Redis Cluster and Sentinel groups of private redis-server processes (redis-procs.ts), set up
 // the way an operator would: `redis-cli --cluster create`, and sentinels with a config file.
 // Failure detection is tuned down to about a second so failovers fit in a test.
 
 const REDIS_CLI = 'redis-cli'
-const HOST = '127.0.0.1'
 const run = promisify(execFile)
-
-interface Teardownable { teardown (fn: () => unknown): void }
 
 export interface RedisCluster {
   masters: RedisProc[]
@@ -47,7 +47,7 @@ export async function startCluster (t: Teardownable, masters = 3, replicas = 0):
     seeds: nodes.map((n) => n.addr).join(','),
     async masterOf (key) {
       for (const n of nodes) {
-        if ((await rawCommand(n.port, ['PING'])) !== '+PONG\r\n') continue
+        if (!(await pings(n.port))) continue
         const slot = Number(await n.cli('cluster', 'keyslot', key))
         const myself = (await n.cli('cluster', 'nodes')).split('\n').find((l) => l.includes('myself'))
         if (myself !== undefined && myself.includes('master') && ownsSlot(myself, slot)) return n
@@ -79,7 +79,7 @@ export interface SentinelGroup {
 /** One master, one replica, three sentinels (quorum 2) that fail over after 1 s down. */
 export async function startSentinels (t: Teardownable, name = 'bffmaster'): Promise<SentinelGroup> {
   const master = await startRedis(t)
-  const replica = await startRedis(t, { args: ['--replicaof', HOST, String(master.port)] })
+  const replica = await startRedis(t, { args: ['--replicaof', LOOPBACK, String(master.port)] })
   await waitFor('the replica in sync', async () => (await replica.cli('info', 'replication')).includes('master_link_status:up'), 15_000)
   const sentinels: RedisProc[] = []
   for (let i = 0; i < 3; i++) {
@@ -87,7 +87,7 @@ export async function startSentinels (t: Teardownable, name = 'bffmaster'): Prom
     t.teardown(() => rm(dir, { recursive: true, force: true }))
     const config = join(dir, 'sentinel.conf')
     await writeFile(config, [
-      `sentinel monitor ${name} ${HOST} ${master.port} 2`,
+      `sentinel monitor ${name} ${LOOPBACK} ${master.port} 2`,
       `sentinel down-after-milliseconds ${name} 1000`,
       `sentinel failover-timeout ${name} 5000`,
       `sentinel parallel-syncs ${name} 1`,

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config/index.js'
 
-// Every variable's rejection line: one line that names the variable and says
+// Every variable's rejection line (loadConfig's ConfigError): one line that names the variable and says
 // what is wrong, never the value when it may be a secret, from a fixture (never process.env).
 
 const CLIENT_SECRET = 'client-secret-7f3a9c'

@@ -17,7 +17,7 @@ function busy (ms: number): void {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-t.test('the thresholds are the contract\'s: 1 s of event-loop delay, the heap near V8\'s limit', async (t) => {
+t.test('the production thresholds: 1 s of event-loop delay, the heap near V8\'s limit', async (t) => {
   const opts = underPressureOptions()
   t.equal(opts.maxEventLoopDelay, 1000)
   t.equal(MAX_EVENT_LOOP_DELAY_MS, 1000)

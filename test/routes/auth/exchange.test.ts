@@ -1,24 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto'
 import t from 'tap'
-import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, type Ctx } from '../helper.js'
-import { SAMPLE_USERS } from '../../src/emulator/index.js'
-import { LOG_ID_PATTERN } from '../../src/envelope.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, nativeCode, sdkPkcePair, type Ctx } from '../../helper.js'
+import { SAMPLE_USERS } from '../../../src/emulator/index.js'
+import { LOG_ID_PATTERN } from '../../../src/envelope.js'
 
-// POST /auth/tiktok/exchange: a code from TikTok's native Login Kit (contract §4). The SDK
-// makes the PKCE pair itself: a 32-character verifier and a hex S256 challenge.
+// POST /auth/tiktok/exchange: a code from TikTok's native Login Kit
+// (https://developers.tiktok.com/doc/login-kit-android-quickstart-v2), which the app hands on
+// with the verifier. The SDK makes the PKCE pair itself: a 32-character verifier and a hex S256
+// challenge.
 
 const EMMA = SAMPLE_USERS[1] as { open_id: string }
 
-function sdkPair (): { verifier: string, challenge: string } {
-  const verifier = randomBytes(24).toString('base64url') // 32 characters, as the Android SDK makes
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('hex') }
-}
-
-function sdkLogin (ctx: Ctx, scopes = ['user.info.basic', 'user.info.profile']): { code: string, verifier: string } {
-  const pair = sdkPair()
-  const code = ctx.emulator.controls.issueCode({ scopes, redirectUri: NATIVE_REDIRECT, codeChallenge: pair.challenge, openId: EMMA.open_id })
-  return { code, verifier: pair.verifier }
-}
+const sdkLogin = (ctx: Ctx): { code: string, verifier: string } =>
+  nativeCode(ctx, { scopes: ['user.info.basic', 'user.info.profile'], openId: EMMA.open_id })
 
 const exchange = (ctx: Ctx, payload: Record<string, unknown>) =>
   ctx.app.inject({ method: 'POST', url: '/auth/tiktok/exchange', payload })
@@ -103,7 +96,7 @@ t.test('a replayed code gets TikTok\'s refusal as a 400', async (t) => {
 t.test('a wrong verifier gets TikTok\'s refusal as a 400', async (t) => {
   const ctx = await build(t)
   const { code } = sdkLogin(ctx)
-  const res = await exchange(ctx, { code, code_verifier: sdkPair().verifier, redirect_uri: NATIVE_REDIRECT })
+  const res = await exchange(ctx, { code, code_verifier: sdkPkcePair().verifier, redirect_uri: NATIVE_REDIRECT })
   t.equal(res.statusCode, 400)
   t.equal(res.json().error.code, 'invalid_params')
   t.match(res.json().error.message, /invalid_request/)

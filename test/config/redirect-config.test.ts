@@ -3,7 +3,7 @@ import { APP_REDIRECT, testEnv } from '../helper.js'
 import { ConfigError, loadConfig } from '../../src/config/index.js'
 import { isAllowedAppRedirectUri } from '../../src/config/parse.js'
 
-// Issue 7 §4, at start-up: each APP_REDIRECT_URIS entry is an https URI, a reverse-DNS
+// At start-up, each APP_REDIRECT_URIS entry is an https URI, a reverse-DNS
 // private-use scheme or an http loopback URI (RFC 8252 §7), with no userinfo or fragment, and
 // written exactly as a URL parser writes it back: the comparison is exact and the redirect goes
 // to the parsed form, so an entry must not read one way and redirect another (RFC 9700 §4.1.3).

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { APP_REDIRECT, auth, build, login, pkcePair } from '../helper.js'
 import { startRedisServer } from '../support/redis-server.js'
 
-// Contract §6: store commands time out after REDIS_COMMAND_TIMEOUT_MS and nothing queues while
+// Store commands time out after REDIS_COMMAND_TIMEOUT_MS and nothing queues while
 // the store is unreachable. Within 5 s of the store freezing (SIGSTOP) or going away, every
 // request that needs it answers a 503 service_unavailable envelope; when it returns, the same
 // sessions work again. A private redis-server keeps an append-only file, so a stopped and
@@ -25,7 +25,7 @@ function storeRequests (app: FastifyInstance, token: string) {
 
 type Answer = Awaited<ReturnType<FastifyInstance['inject']>>
 
-/** Every answer by the contract's bound, or the ones missing counted as `timeout`. */
+/** Every answer within the 5 s bound, or the ones missing counted as `timeout`. */
 async function within (pending: Array<Promise<Answer>>): Promise<Array<Answer | 'timeout'>> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), CONTRACT_BOUND_MS) })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { auth, build, login, pkcePair } from '../helper.js'
+import { auth, build, login, pkcePair } from './helper.js'
 
 // JSON bodies are validated as sent (src/app.ts, exactBodyValidators): a value of the wrong
 // JSON type is a 400 naming the field, never coerced to the type the schema wants, and the

@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { APP_REDIRECT, NATIVE_REDIRECT, auth, build, login, pkcePair, type Ctx } from '../helper.js'
 import { hexChallenge } from '../../src/tiktok/pkce.js'
 
-// Issue 7 §5: security headers (src/plugins/security.ts, helmet). JSON answers: nosniff,
+// Security headers (src/plugins/security.ts, helmet). JSON answers: nosniff,
 // a CSP that allows nothing, no framing, no referrer; nothing that carries a secret is cached;
 // no CORS unless configured (it is not). /docs and /demo/ keep their own CSP.
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APP_REDIRECT, auth, build, login, pkcePair } from '../helper.js'
+import { APP_REDIRECT, auth, build, login, pkcePair } from '../../helper.js'
 
 const loginQuery = (challenge: string, extra: Record<string, string> = {}) =>
   ({ redirect_uri: APP_REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 'app-state', ...extra })

@@ -7,7 +7,8 @@ import { REDIS_URL, auth, build, captureLogs, login, type Ctx } from '../helper.
 import { createRedisLimitStore } from '../../src/plugins/rate-limit.js'
 import { digest } from '../../src/session/keys.js'
 
-// Rate limits (contract §2, issue 5.5) against the real Redis, and TikTok's own 429.
+// Rate limits per route group (auth, /me, internal: src/plugins/rate-limit.ts), counted in the
+// real Redis, and TikTok's own 429.
 
 type T = Parameters<Parameters<typeof t.test>[0]>[0]
 

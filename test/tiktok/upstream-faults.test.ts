@@ -1,7 +1,7 @@
 import t from 'tap'
 import { auth, build, login } from '../helper.js'
 
-// Every kind of TikTok answer on /me reaches the caller as the contract's envelope, the
+// Every kind of TikTok answer on /me reaches the caller as the service's error envelope, the
 // session survives TikTok's bad day, and the service recovers as soon as TikTok does.
 
 t.test('TikTok faults on user info map to 5xx/429 envelopes and keep the session', async (t) => {
