@@ -101,6 +101,7 @@ export const Errors = {
     row('upstream_error', 502, `TikTok's ${endpoint} endpoint answered HTTP ${status} with an unexpected body.`, undefined, details),
   upstreamRefused: (endpoint: string, code: string, details: ErrorDetails) =>
     row('upstream_error', 502, `TikTok's ${endpoint} endpoint answered ${code}.`, undefined, details),
+  upstreamTooLarge: (details: ErrorDetails) => row('upstream_error', 502, 'TikTok answered with a body larger than 1 MiB.', undefined, details),
   upstreamUnreachable: (details: ErrorDetails) =>
     row('upstream_error', 502, 'TikTok could not be reached or answered with something unreadable.', undefined, details),
   storeUnavailable: (cause: unknown) => row('service_unavailable', 503, 'The session store is unreachable; try again shortly.', 1, { cause }),

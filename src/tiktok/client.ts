@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { Pool } from 'undici'
+import { Pool, type Dispatcher } from 'undici'
 import { AppError, Errors } from '../errors.js'
 import { checkOAuthError, checkToken, checkUserInfo, checkVideoPage } from './schemas.js'
 import { TikTokApiError, TikTokOAuthError, retryAfterSeconds, transportError, type TikTokEndpoint } from './errors.js'
@@ -99,6 +99,32 @@ export function createBudgets (budgetMs: number): () => EventEmitter {
   }
 }
 
+/** The most of an answer this service reads: TikTok's are a few KiB (a page of 20 videos, some tens). */
+export const MAX_ANSWER_BYTES = 1024 * 1024
+
+/**
+ * The body as text, up to MAX_ANSWER_BYTES: a larger one (by its Content-Length, or as it
+ * streams) is a 502, and destroying the unread body closes its connection, so it is not kept.
+ */
+async function readBounded (res: Dispatcher.ResponseData, logId: string | undefined): Promise<string> {
+  const length = Number(res.headers['content-length'])
+  if (Number.isFinite(length) && length > MAX_ANSWER_BYTES) {
+    res.body.destroy()
+    throw Errors.upstreamTooLarge({ tiktokLogId: logId })
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length
+    if (size > MAX_ANSWER_BYTES) {
+      res.body.destroy()
+      throw Errors.upstreamTooLarge({ tiktokLogId: logId })
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')
+}
+
 export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
   // Every TikTok API endpoint lives on one origin: one keep-alive pool.
   const api = new URL(opts.apiBaseUrl)
@@ -112,8 +138,8 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
     try {
       // The total budget covers headers and body. One object shape for every call.
       const res = await pool.request({ method: init.method, path: prefix + path, headers: init.headers, body: init.body, signal: budget() })
-      const text = await res.body.text()
       const logId = headerLogId(res.headers)
+      const text = await readBounded(res, logId)
       // Before parsing: a 429 is TikTok's limit whatever its body (it may not be JSON).
       if (res.statusCode === 429) {
         throw Errors.tiktokRateLimited(retryAfterSeconds(res.headers), { tiktokLogId: logId })

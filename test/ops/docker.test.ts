@@ -111,7 +111,20 @@ function compose (files: Record<string, string>, env: Record<string, string> = {
 
 const FRESH = { 'docker-compose.yml': 'docker-compose.yml', Dockerfile: 'Dockerfile', '.dockerignore': '.dockerignore', '.env.example': '.env.example' }
 
-interface Service { image?: string, build?: unknown, command?: string[], environment?: Record<string, string>, ports?: Array<{ published: number | string, target: number }>, healthcheck?: { test: string[] }, depends_on?: Record<string, { condition: string }>, env_file?: unknown }
+/** A published port, in either form `docker-compose config` writes it (`host:published:target/proto`). */
+function port (svc: Service, target: number): { published: string, host_ip?: string } | undefined {
+  for (const p of svc.ports ?? []) {
+    if (typeof p === 'string') {
+      const m = /^(?:([\d.]+):)?(\d+):(\d+)(?:\/\w+)?$/.exec(p)
+      if (m !== null && Number(m[3]) === target) return { published: m[2] ?? '', ...(m[1] === undefined ? {} : { host_ip: m[1] }) }
+    } else if (Number(p.target) === target) {
+      return { published: String(p.published), ...(p.host_ip === undefined ? {} : { host_ip: p.host_ip }) }
+    }
+  }
+  return undefined
+}
+
+interface Service { image?: string, build?: unknown, command?: string[], environment?: Record<string, string>, ports?: Array<{ published: number | string, target: number, host_ip?: string } | string>, healthcheck?: { test: string[] }, depends_on?: Record<string, { condition: string }>, env_file?: unknown }
 
 function services (out: string): Record<string, Service> {
   return (parseYaml(out) as { services: Record<string, Service> }).services
@@ -141,9 +154,12 @@ t.test('the compose wiring: Redis private and healthy first, the emulator from t
 
   const env = bff.environment ?? {}
   const config = loadConfig(env)
-  const published = (svc: Service, target: number): string => String(svc.ports?.find((p) => Number(p.target) === target)?.published)
+  const published = (svc: Service, target: number): string => String(port(svc, target)?.published)
   t.equal(new URL(config.publicBaseUrl).port, published(bff, Number(env.PORT)), 'PUBLIC_BASE_URL is the published origin (TikTok redirects the browser there)')
   t.equal(new URL(config.tiktok.authBaseUrl).port, published(emulator, Number(emulator.environment?.EMULATOR_PORT)), 'the browser reaches the consent page at the emulator\'s published port')
+  t.equal(port(emulator, Number(emulator.environment?.EMULATOR_PORT))?.host_ip, '127.0.0.1', 'published on the host\'s loopback only')
+  t.equal(emulator.environment?.EMULATOR_PUBLIC_CONTROLS, 'false', 'its controls answer loopback clients only')
+  t.equal(emulator.environment?.EMULATOR_WEBHOOK_URL, 'http://bff:3000/webhooks/tiktok', 'its webhooks reach the service')
   t.equal(config.tiktok.apiBaseUrl, `http://emulator:${emulator.environment?.EMULATOR_PORT}`, 'the service reaches the API over the compose network')
   t.equal(config.tiktok.clientKey, emulator.environment?.TIKTOK_CLIENT_KEY, 'the emulator\'s credentials')
   t.equal(config.tiktok.clientSecret, emulator.environment?.TIKTOK_CLIENT_SECRET)
@@ -167,7 +183,7 @@ t.test('settings come from the environment or .env; .env.example documents every
   t.doesNotThrow(() => loadConfig(services(withEnv.stdout).bff?.environment ?? {}), '.env.example as .env is an accepted config')
   const moved = compose(FRESH, { BFF_PORT: '3100', PUBLIC_BASE_URL: 'http://localhost:3100', LOG_LEVEL: 'debug' }, 'config')
   const bff = services(moved.stdout).bff
-  t.equal(String(bff?.ports?.[0]?.published), '3100')
+  t.equal(String(bff === undefined ? undefined : port(bff, 3000)?.published), '3100')
   t.equal(bff?.environment?.LOG_LEVEL, 'debug')
   const composeLines = read('docker-compose.yml').split('\n').filter((l) => !l.trim().startsWith('#')).join('\n')
   const used = new Set([...composeLines.matchAll(/\$\{(\w+)(?::?-[^}]*)?\}/g)].map((m) => m[1]))

@@ -21,7 +21,7 @@ t.test('one JSON line per request; no secret anywhere in the output', async (t) 
   const cookieSecret = `cookie-secret-${randomBytes(8).toString('hex')}`
   const emulator = await startEmulator({ clientSecret })
   t.teardown(() => emulator.close())
-  const env = testEnv(emulator.url, { NODE_ENV: 'production', TIKTOK_CLIENT_SECRET: clientSecret, INTERNAL_API_KEYS: `reports:${internalSecret}`, LOG_LEVEL: 'debug' })
+  const env = testEnv(emulator.url, { TIKTOK_CLIENT_SECRET: clientSecret, INTERNAL_API_KEYS: `reports:${internalSecret}`, LOG_LEVEL: 'debug' })
   cleanPrefix(t, env.REDIS_KEY_PREFIX as string)
   const server = spawnServer(t, { command: process.execPath, args: ['--import', 'tsx', 'src/server.ts'], env })
   const base = await listeningUrl(server)
