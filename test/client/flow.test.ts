@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { APP_REDIRECT, NATIVE_REDIRECT, build, pkcePair, sdkPkcePair } from '../helper.js'
+import { APP_REDIRECT, NATIVE_REDIRECT, build, login, pkcePair, sdkPkcePair } from '../helper.js'
 import { createBffClient, withBearer } from '../../clients/typescript/index.js'
 import { SAMPLE_USERS } from '../../src/emulator/index.js'
+import { videosOf } from '../../src/emulator/videos.js'
 
 // The whole flow through the typed client generated from the committed OpenAPI document, over
 // real HTTP against the emulator: if the document did not describe the service, this would not
@@ -119,4 +120,32 @@ t.test('the native Login Kit exchange through the typed client', async (t) => {
   const replay = await api.POST('/auth/tiktok/exchange', { body: { code, code_verifier: verifier, redirect_uri: NATIVE_REDIRECT } })
   t.equal(replay.response.status, 400)
   t.equal(replay.error?.error.code, 'invalid_params')
+})
+
+t.test('the typed client pages through all of a sample user\'s videos with the cursor, then asks for some by id', async (t) => {
+  const ctx = await build(t)
+  await ctx.app.listen({ port: 0, host: '127.0.0.1' })
+  const baseUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`
+  const { token } = await login(ctx, { appScope: 'user.info.basic,video.list', openId: SOMCHAI.open_id })
+  const api = createBffClient({ baseUrl, bearer: token })
+  const expected = videosOf(SOMCHAI.open_id).filter((v) => !v.underReview)
+
+  const titles: string[] = []
+  let cursor: number | undefined
+  for (let page = 0; page < 20; page++) {
+    const { data, response } = await api.GET('/me/videos', { params: { query: { max_count: 5, fields: 'id,title,create_time', ...(cursor === undefined ? {} : { cursor }) } } })
+    t.equal(response.status, 200)
+    if (data === undefined) break
+    for (const v of data.data.videos) titles.push(v.title ?? '')
+    if (!data.data.has_more) break
+    cursor = data.data.cursor
+  }
+  t.same(titles, expected.map((v) => v.title), 'every video once, newest first, typed as the document says')
+
+  const ids = expected.slice(0, 2).map((v) => v.id)
+  const byId = await api.GET('/me/videos', { params: { query: { ids: ids.join(','), fields: 'id,cover_image_url' } } })
+  t.same(byId.data?.data.videos.map((v) => v.id).sort(), [...ids].sort())
+  const wrong = await api.GET('/me/videos', { params: { query: { max_count: 21 } } })
+  t.equal(wrong.response.status, 400)
+  t.equal(wrong.error?.error.code, 'invalid_params')
 })
