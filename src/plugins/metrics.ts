@@ -7,7 +7,7 @@ import type { TikTokEndpoint } from '../tiktok/errors.js'
 import type { RefreshOutcome } from '../services/refresh.js'
 import type { WebhookOutcome } from '../services/webhooks.js'
 
-// Prometheus metrics (contract §4 Operations). Labels are route patterns and fixed values,
+// Prometheus metrics (README "Operations"). Labels are route patterns and fixed values,
 // never a raw URL, token or code. One registry per app, so tests can run several apps.
 
 export interface Metrics {

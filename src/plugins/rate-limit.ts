@@ -6,10 +6,12 @@ import { Errors } from '../errors.js'
 import { createKeys } from '../session/keys.js'
 import type { RedisClient } from '../session/redis-client.js'
 
-// Rate limits (contract §2) with @fastify/rate-limit, registered with `global: false`: a route
+// Rate limits with @fastify/rate-limit, registered with `global: false`: a route
 // opts in with `config: { rateLimit: app.rateLimits.auth | .me | .internal }` (`false` = off).
-// - auth: per client address and route; me: per session (the bearer token's digest, never the
-//   token); internal: per internal key (its name, never its secret), across /internal/*.
+// - auth: per client address and route; me: per live session, /me and /me/videos together (its
+//   id, the token's digest, never the token); internal: per internal key (its name, never its
+//   secret), across /internal/*. `me` and `internal` count after plugins/auth.ts has checked the
+//   credential, which also counts refused credentials per client address.
 // - Counters live in the session store's Redis under `${REDIS_KEY_PREFIX}rl:`, each with a TTL;
 //   with the in-process store, in the plugin's local store.
 // - A hit is a 429 envelope with Retry-After: the error below is mapped by error-handler.ts.
@@ -28,7 +30,7 @@ export interface RateLimits {
 }
 
 // INCR, a TTL on the first hit of a window, and a TTL again if one is somehow missing: no
-// counter lives forever (contract §6). One key per call, so it runs on a cluster too.
+// counter lives forever. One key per call, so it runs on a cluster too.
 const LIMIT_LUA = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])

@@ -7,7 +7,7 @@ import { fail, newLogId } from '../envelope.js'
 import { Errors, type AppError } from '../errors.js'
 
 // The HTTP edge (docs/security.md): security headers on every answer, and the envelope for
-// what Node refuses before Fastify routes it (contract §3: no framework-default body ever).
+// what Node refuses before Fastify routes it (no framework-default body ever reaches a caller).
 //
 // Headers (helmet, OWASP ASVS V14.4, OWASP REST Security cheat sheet): every answer gets a CSP
 // that allows nothing (an answer opened as a page can run, load or frame nothing), nosniff,

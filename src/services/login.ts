@@ -11,7 +11,7 @@ import { Errors } from '../errors.js'
 import { isScope } from '../scopes/catalogue.js'
 import type { IssuedSession, SessionService } from './sessions.js'
 
-// The login flows of contract §4: the browser redirect flow (login → TikTok → callback →
+// The login flows: the browser redirect flow (login → TikTok → callback →
 // handoff code → POST /auth/session) and the native-SDK code exchange. Pending logins and
 // handoff codes are stored under the digest of their secret, sealed, and read once.
 

@@ -3,7 +3,7 @@ import type { SessionRecord, SessionStore } from '../session/store.js'
 
 // A refreshed token pair that TikTok has issued but the store would not take (Redis down or
 // timing out past the refresher's retries). TikTok has already retired the refresh token the
-// store still holds (tiktok-api.md §2, rotation), so dropping this pair would end the session
+// store still holds (TikTok rotates refresh tokens: docs/tiktok.md), so dropping this pair would end the session
 // at its next refresh. It is kept in memory and written again: in the background with backoff,
 // and first thing when the session's next request reaches this instance. Meanwhile the refresh
 // lock stays with its owner and is renewed on every attempt, so no instance refreshes with the

@@ -11,7 +11,7 @@ import { Errors } from '../errors.js'
 import type { Authenticated } from './sessions.js'
 import { createPendingWrites } from './refresh-pending.js'
 
-// The one place TikTok tokens are refreshed (contract §4, issue 4).
+// The one place TikTok tokens are refreshed (docs/architecture.md, "Token refresh").
 // - Lazily: when a request finds the access token within min(60 s, expires_in / 4) of expiry.
 // - At most once per session across every instance: an in-process promise per session first,
 //   then a Redis lock (SET NX PX, owner token, renewed every lease / 3 while held). The others
@@ -44,7 +44,7 @@ export function needsRefresh (r: SessionRecord, now: number): boolean {
 export function createRefresher (opts: RefresherOptions) {
   const { store, tiktok, cipher } = opts
   const onRefresh = opts.onRefresh ?? (() => {})
-  // The lease outlives one whole TikTok call, and is at least 5 s (contract §4).
+  // The lease outlives one whole TikTok call, and is at least 5 s.
   const leaseMs = Math.max(5000, opts.timeoutMs + 2000)
   const inflight = new Map<string, Promise<SessionRecord>>()
   const pending = createPendingWrites({ store, leaseMs })

@@ -11,7 +11,7 @@ import { TikTokApiError, TikTokOAuthError, retryAfterSeconds, transportError, ty
 export interface TokenSet {
   accessToken: string
   refreshToken: string
-  /** Seconds, as TikTok gave them: never assume a lifetime (tiktok-api.md §2). */
+  /** Seconds, as TikTok gave them: its pages disagree on lifetimes, so none is assumed (docs/tiktok.md). */
   expiresIn: number
   refreshExpiresIn: number
   openId: string
@@ -56,7 +56,7 @@ interface RawAnswer { status: number, headers: Record<string, string | string[] 
 
 // TikTok's log_id is passed on in the x-tiktok-log-id header and logged: one that could not be
 // a header value (CR/LF, NUL, non-ASCII: header injection, or Node refusing the answer with a
-// 500) or that is absurdly long is dropped. Any other non-empty string is tolerated (tiktok-api.md §5).
+// 500) or that is absurdly long is dropped. Any other non-empty string is tolerated (docs/tiktok.md).
 export function safeLogId (v: unknown): string | undefined {
   return typeof v === 'string' && /^[\x21-\x7e]{1,128}$/.test(v) ? v : undefined
 }
@@ -162,7 +162,7 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
   }
 
   // Token endpoint: success is `access_token` present and no `error`, whatever the status
-  // (TikTok has answered errors with HTTP 200, tiktok-api.md §2).
+  // (TikTok has answered errors with HTTP 200: https://developers.tiktok.com/doc/oauth-error-handling).
   async function token (form: Record<string, string>): Promise<TokenSet> {
     const body = new URLSearchParams({ client_key: opts.clientKey, client_secret: opts.clientSecret, ...form }).toString()
     return await call('token', '/v2/oauth/token/', {
@@ -201,7 +201,7 @@ export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
       })
     },
     userInfo: (accessToken, fields) =>
-      // Literal commas: TikTok documents `fields=a,b` (tiktok-api.md §5).
+      // Literal commas: TikTok documents `fields=a,b` (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info).
       call('user_info', `/v2/user/info/?fields=${fields.join(',')}`, {
         method: 'GET',
         headers: { authorization: `Bearer ${accessToken}` }

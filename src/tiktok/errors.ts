@@ -1,12 +1,12 @@
 import { errors as undiciErrors } from 'undici'
 import { AppError, Errors } from '../errors.js'
 
-// TikTok's and undici's failures, mapped onto the contract's codes (contract §3).
+// TikTok's and undici's failures, mapped onto this service's error table (src/errors.ts).
 // Branch on codes, never on message texts.
 
 export type TikTokEndpoint = 'token' | 'revoke' | 'user_info' | 'video_list' | 'video_query'
 
-/** TikTok answered the token endpoint with a flat OAuth error (tiktok-api.md §2). */
+/** TikTok answered the token endpoint with a flat OAuth error (https://developers.tiktok.com/doc/oauth-error-handling). */
 export class TikTokOAuthError extends Error {
   readonly error: string
   readonly description: string
@@ -25,7 +25,7 @@ export class TikTokOAuthError extends Error {
   }
 }
 
-/** TikTok's user-info envelope carried a non-ok code (tiktok-api.md §5). */
+/** TikTok's API envelope carried a non-ok code (https://developers.tiktok.com/doc/tiktok-api-v2-error-handling). */
 export class TikTokApiError extends Error {
   readonly code: string
   readonly logId: string | undefined

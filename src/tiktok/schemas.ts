@@ -1,7 +1,8 @@
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 
-// TikTok's answers are checked before use (tiktok-api.md §2, §5). Unknown keys are tolerated.
+// TikTok's answers are checked before use (https://developers.tiktok.com/doc/oauth-user-access-token-management,
+// https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info). Unknown keys are tolerated.
 
 export const TokenResponse = Type.Object({
   access_token: Type.String({ minLength: 1 }),
