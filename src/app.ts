@@ -59,7 +59,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   const app = Fastify({
     ...(opts.loggerInstance === undefined ? { logger: loggerOptions(config.logLevel) } : { loggerInstance: opts.loggerInstance }),
     genReqId: () => newLogId(),
-    // The client address (rate limits, logs) comes from X-Forwarded-For only through TRUST_PROXY's proxies.
+    // The client address (rate limits) comes from X-Forwarded-For only through TRUST_PROXY's proxies.
     trustProxy: typeof config.trustProxy === 'number' ? hops(config.trustProxy) : config.trustProxy,
     requestIdHeader: false,
     // One log line per request, written by the onResponse hook below, labelled log_id.

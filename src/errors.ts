@@ -72,17 +72,17 @@ export const Errors = {
   verifierMismatch: () => row('invalid_params', 400, 'code_verifier does not match the code_challenge of this login.'),
   videoIdsInvalid: () => row('invalid_params', 400, 'ids must be a comma-separated list of 1 to 20 video ids.'),
   idsWithPaging: () => row('invalid_params', 400, 'ids cannot be combined with cursor or max_count.'),
-  codeRefused: (error: string) => row('invalid_params', 400, `TikTok refused the authorization code (${error}).`),
+  codeRefused: (error: string, details: ErrorDetails) => row('invalid_params', 400, `TikTok refused the authorization code (${error}).`, undefined, details),
 
   // Credentials and what they allow.
   sessionRequired: () => row('access_token_invalid', 401, 'A session token is required: Authorization: Bearer <token>.'),
   sessionInvalid: () => row('access_token_invalid', 401, 'The session token is unknown, expired or revoked.'),
   sessionUnreadable: () => row('access_token_invalid', 401, 'This session can no longer be read; log in again.'),
-  sessionRefused: () => row('access_token_invalid', 401, 'TikTok no longer accepts this session; log in again.'),
+  sessionRefused: (details: ErrorDetails = {}) => row('access_token_invalid', 401, 'TikTok no longer accepts this session; log in again.', undefined, details),
   internalKeyRequired: () => row('access_token_invalid', 401, 'A valid internal API key is required: Authorization: Bearer <key>.'),
   unknownFields: (shown: string) => row('invalid_params', 400, `Unknown field(s) in fields: ${shown}.`),
-  scopeNotAuthorized: (missing: readonly string[]) =>
-    row('scope_not_authorized', 403, `The user did not grant the scope(s) needed for the requested fields: ${missing.join(', ')}.`),
+  scopeNotAuthorized: (missing: readonly string[], details: ErrorDetails = {}) =>
+    row('scope_not_authorized', 403, `The user did not grant the scope(s) needed for the requested fields: ${missing.join(', ')}.`, undefined, details),
   webhookSignature: () => row('access_token_invalid', 401, 'The TikTok-Signature header is missing or does not match the body.'),
   webhookStale: () => row('access_token_invalid', 401, 'The webhook\'s signed timestamp is too far from now.'),
   webhookForeign: () => row('access_token_invalid', 401, 'The webhook is not for this app\'s client_key.'),

@@ -2514,38 +2514,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limit_exceeded` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {},
-                     *       "error": {
-                     *         "code": "rate_limit_exceeded",
-                     *         "message": "Rate limit of 300 requests per minute exceeded; retry in 42 s.",
-                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        data: Record<string, never>;
-                        error: {
-                            /** @enum {string} */
-                            code: "rate_limit_exceeded";
-                            /** @description One sentence for a developer; never a secret. */
-                            message: string;
-                            /**
-                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
-                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
-                             */
-                            log_id: string;
-                        };
-                    };
-                };
-            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2567,6 +2535,38 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "internal_error";
+                            /** @description One sentence for a developer; never a secret. */
+                            message: string;
+                            /**
+                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
+                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
+                             */
+                            log_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {},
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "The session store is unreachable; try again shortly.",
+                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: Record<string, never>;
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
                             /** @description One sentence for a developer; never a secret. */
                             message: string;
                             /**

@@ -79,7 +79,7 @@ export function secretBits (secret: string): number {
   return secret.length * perChar
 }
 
-/** The least a secret of INTERNAL_API_KEYS may hold (OWASP ASVS 2.9: 128 bits). */
+/** The least a secret of INTERNAL_API_KEYS may hold: 128 bits, beyond any guessing, throttled or not. */
 export const INTERNAL_SECRET_BITS = 128
 
 /** `name:secret,...`: names are logged, secrets never; each secret holds 128 bits or more. */

@@ -38,7 +38,7 @@ const scopesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: [],
       summary: 'The scope catalogue, in English and Thai',
       description: 'Every TikTok scope this service knows, in the order of TikTok\'s consent screen, with the user fields each unlocks.',
-      response: { 200: Envelope(Type.Object({ scopes: Type.Array(ScopeItem) }, { additionalProperties: false }), 'The scopes.'), ...errorResponses('rate_limit_exceeded') }
+      response: { 200: Envelope(Type.Object({ scopes: Type.Array(ScopeItem) }, { additionalProperties: false }), 'The scopes.'), ...errorResponses('service_unavailable') }
     }
   }, async (request, reply) => {
     const th = prefersThai(request.headers['accept-language'])

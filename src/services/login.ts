@@ -68,7 +68,7 @@ export function createLoginService (deps: LoginDeps) {
       if (err.error === 'invalid_client' || err.error === 'unauthorized_client' || err.error === 'server_error' || err.error === 'temporarily_unavailable') {
         throw Errors.upstreamRefused('token', err.error, { tiktokLogId: err.logId })
       }
-      throw Errors.codeRefused(err.error)
+      throw Errors.codeRefused(err.error, { tiktokLogId: err.logId })
     }
     throw err
   }

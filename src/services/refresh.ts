@@ -120,7 +120,7 @@ export function createRefresher (opts: RefresherOptions) {
         if (now !== null && now.ver !== cur.ver) return now
       }
       log.info({ tiktok_log_id: err.logId, reason: err.error }, 'TikTok refused the refresh token: session ended')
-      throw Errors.sessionRefused()
+      throw Errors.sessionRefused({ tiktokLogId: err.logId })
     }
     onRefresh('error')
     // Sealed with a key no longer configured (sessions.ts keeps such records): log in again.

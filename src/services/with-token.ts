@@ -23,7 +23,7 @@ export function createWithToken (deps: { sessions: SessionService, refresher: Re
         if (!(err instanceof TikTokApiError) || err.code !== 'access_token_invalid') throw err
         if (attempt > 1) {
           await sessions.remove(current, current.record.ver)
-          throw Errors.sessionRefused()
+          throw Errors.sessionRefused({ tiktokLogId: err.logId })
         }
         current = await refresher.fresh(current, log, true)
       }

@@ -1,7 +1,8 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
 import { keyId } from './crypto.js'
 
-// Every record the store holds (a session, a pending login, a handoff code, a user-index entry)
+// Every record the store holds (a session, a pending login, a handoff code, a user-index entry,
+// a handled webhook delivery)
 // is signed for the Redis key it is stored under: `<key id>.<MAC>.<value>`, the MAC an
 // HMAC-SHA256 over the key name and the value with a key derived (HKDF, RFC 5869) from each
 // TOKEN_ENCRYPTION_KEYS key. A value edited in Redis, or copied under another key (another

@@ -6,7 +6,7 @@ import { TikTokApiError, TikTokOAuthError, retryAfterSeconds, transportError, ty
 
 // The one way this service talks to TikTok: undici with one keep-alive pool per origin, a total
 // time budget per call (TIKTOK_TIMEOUT_MS, connect to last body byte), and every answer checked
-// before use. Why not @fastify/oauth2's client for the code exchange: see README "TikTok client".
+// before use. Why not @fastify/oauth2's client for the code exchange: see README "Design notes".
 
 export interface TokenSet {
   accessToken: string

@@ -63,7 +63,7 @@ export function apiError (err: TikTokApiError, missing: readonly string[]): AppE
   switch (err.code) {
     case 'scope_not_authorized':
     case 'scope_permission_missed':
-      return Errors.scopeNotAuthorized(missing)
+      return Errors.scopeNotAuthorized(missing, { tiktokLogId: err.logId })
     case 'rate_limit_exceeded':
       return Errors.tiktokRateLimited(err.retryAfter ?? 60, { tiktokLogId: err.logId })
     default:

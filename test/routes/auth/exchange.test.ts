@@ -90,6 +90,7 @@ t.test('a replayed code gets TikTok\'s refusal as a 400', async (t) => {
   t.equal(again.statusCode, 400)
   t.equal(again.json().error.code, 'invalid_params')
   t.match(again.json().error.message, /invalid_grant/)
+  t.match(again.headers['x-tiktok-log-id'], /^\d{14}[0-9A-F]{20}$/, 'TikTok\'s log_id of the refusal is passed on')
   t.equal(ctx.emulator.controls.counts.token, 2, 'the replay did reach TikTok, which refused it')
 })
 
