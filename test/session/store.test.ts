@@ -55,6 +55,11 @@ t.test('redis store', async (t) => {
     t.equal(await store.takeOnce('state', 'h1'), null, 'an edited pending login is not honoured')
     await admin.set(keys.handoff('h2'), pending, 'PX', 60_000)
     t.equal(await store.takeOnce('handoff', 'h2'), null, 'a pending login copied as a handoff code is not honoured')
+
+    await admin.set(keys.event('h3'), '1', 'PX', 60_000)
+    t.equal(await store.remembers('event', 'h3'), false, 'a planted webhook marker does not make a delivery look handled')
+    await store.remember('event', 'h4', 60_000)
+    t.equal(await store.remembers('event', 'h4'), true, 'a marker the store wrote does')
   })
 
   t.test('every key it wrote is under its prefix and carries a TTL', async (t) => {
