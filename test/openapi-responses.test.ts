@@ -117,7 +117,7 @@ async function healthyService (t: Parameters<typeof build>[0], hit: ReturnType<t
   const signed = { 'content-type': 'application/json', 'tiktok-signature': signatureHeader('emulator-client-secret', Math.floor(Date.now() / 1000), delivery) }
   await hit(ctx, { method: 'POST', url: '/webhooks/tiktok', headers: signed, payload: delivery })
   await hit(ctx, { method: 'POST', url: '/webhooks/tiktok', headers: { 'content-type': 'application/json' }, payload: delivery })
-  await hit(ctx, { method: 'POST', url: '/webhooks/tiktok', headers: { 'content-type': 'text/plain' }, payload: delivery })
+  await hit(ctx, { method: 'POST', url: '/webhooks/tiktok', headers: { ...signed, 'content-type': 'text/plain' }, payload: delivery })
   await hit(ctx, { method: 'POST', url: '/webhooks/tiktok', headers: signed, payload: 'x'.repeat(20_000) })
 
   const again = await login(ctx)

@@ -2341,38 +2341,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_params` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {},
-                     *       "error": {
-                     *         "code": "invalid_params",
-                     *         "message": "The request body must be application/json.",
-                     *         "log_id": "20261124093011A1B2C3D4E5F6A7B8C9D0"
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        data: Record<string, never>;
-                        error: {
-                            /** @enum {string} */
-                            code: "invalid_params";
-                            /** @description One sentence for a developer; never a secret. */
-                            message: string;
-                            /**
-                             * @description This request in this service's logs: UTC YYYYMMDDhhmmss then 20 upper-case hex characters. Also the x-log-id header.
-                             * @example 20261124093011A1B2C3D4E5F6A7B8C9D0
-                             */
-                            log_id: string;
-                        };
-                    };
-                };
-            };
             /** @description `internal_error` */
             500: {
                 headers: {

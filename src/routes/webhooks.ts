@@ -1,10 +1,11 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox'
 import { ok } from '../envelope.js'
 import { Envelope, errorResponses, BODY_ERRORS } from '../schemas.js'
 
 // POST /webhooks/tiktok: TikTok's deliveries (services/webhooks.ts). The signature covers the
-// body's exact bytes, so this route reads JSON bodies as raw text: nothing of a delivery is
-// parsed, let alone trusted, before it is verified.
+// body's exact bytes, so this route reads bodies as raw text, whatever their media type (TikTok
+// sends JSON; a sender's charset or type variant must not make a delivery a 415 it retries for
+// three days): nothing of a delivery is parsed, let alone trusted, before it is verified.
 
 /** TikTok's event, as documented; the route reads it as text (see above), so its type is string. */
 const Delivery = Type.Unsafe<string>(Type.Object({
@@ -21,7 +22,7 @@ const Received = Type.Object({
 
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
 
   app.post('/webhooks/tiktok', {
     // The body is checked by its signature, then by the service: no schema validation of text
@@ -37,7 +38,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         '`authorization.removed` ends every session of `user_openid`. A repeated delivery, or another event, answers 200 and changes nothing.',
       headers: Type.Object({ 'tiktok-signature': Type.Optional(Type.String({ description: 't=<unix seconds>,s=<hex HMAC-SHA256>' })) }),
       body: Delivery,
-      response: { 200: Envelope(Received, 'The delivery was received.'), ...BODY_ERRORS, ...errorResponses('access_token_invalid', 'service_unavailable') }
+      response: { 200: Envelope(Received, 'The delivery was received.'), 413: BODY_ERRORS[413] as TSchema, ...errorResponses('access_token_invalid', 'service_unavailable') }
     }
   }, async (request) => {
     const outcome = await app.services.webhooks.receive(request.body, request.headers['tiktok-signature'], request.log)

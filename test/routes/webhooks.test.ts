@@ -109,3 +109,19 @@ t.test('a repeated delivery answers 200 and changes nothing more; other events a
   t.match(metrics, /tiktok_webhooks_total\{event="authorization.removed",outcome="ignored"\} 1/)
   t.match(metrics, /tiktok_webhooks_total\{event="video.publish.completed",outcome="ignored"\} 1/)
 })
+
+t.test('a signed delivery is read whatever its media type', async (t) => {
+  const ctx = await build(t)
+  for (const type of ['application/json; charset=utf-8', 'text/plain', undefined]) {
+    const s = await login(ctx, { openId: SOMCHAI.open_id })
+    const body = removed(SOMCHAI.open_id, { create_time: now() + Math.random() })
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/webhooks/tiktok',
+      headers: { ...(type === undefined ? {} : { 'content-type': type }), 'tiktok-signature': signatureHeader(SECRET, now(), body) },
+      payload: body
+    })
+    t.equal(res.statusCode, 200, String(type))
+    t.equal(await meStatus(ctx, s.token), 401, `${String(type)}: the session ended`)
+  }
+})
