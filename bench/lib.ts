@@ -89,8 +89,7 @@ export async function serviceLogin (service: string, upstream: string): Promise<
 
 /**
  * The service as `npm start` runs it (`<dist>/server.js`, built first by `npm run bench`, with
- * npm start's node flags), in production mode on a Redis, with the emulator as TikTok and
- * request logs on. SERVER_STDOUT=1 passes its stdout through (its log lines, --trace-gc output).
+ * npm start's node flags), on a Redis, with the emulator as TikTok and request logs on. SERVER_STDOUT=1 passes its stdout through (its log lines, --trace-gc output).
  */
 export async function startService (redisUrl: string, upstream: string, key: string, execArgv: string[] = [], dist = 'dist'): Promise<Proc> {
   const port = await freePort()
@@ -102,7 +101,9 @@ export async function startService (redisUrl: string, upstream: string, key: str
     stderr: 'inherit',
     env: {
       ...process.env,
-      NODE_ENV: 'production',
+      // Not production: production refuses plain http, and everything here is on loopback.
+      // Nothing else depends on NODE_ENV at run time.
+      NODE_ENV: 'benchmark',
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: PREFIX,
