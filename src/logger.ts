@@ -49,87 +49,15 @@ export function serializeError (err: unknown, depth = 0): LoggedError {
   }
 }
 
-/** What pino writes lines to, and how the process makes sure they are written. */
-interface LineSink {
-  write (chunk: string): unknown
-  flush (cb: (err?: Error | null) => void): void
-  flushSync (): void
-}
-
-/** Destinations with lines still in hand, written before anything else runs at exit. */
-const unwritten = new Set<TurnBatchedDestination>()
-let exitHookInstalled = false
-
-/**
- * A pino destination that hands its sink one string per event-loop turn instead of one per
- * line. The sink (sonic-boom) appends each write to its pending buffer and measures that
- * buffer's byte length on every write, which flattens the whole buffer again: per line, a
- * copy of everything pending. Joined per turn, the lines of a turn cost one such copy
- * between them (bench:ab, /me: 0.97–0.99 of the CPU per request).
- * Lines keep their order (every line of the logger goes through here), and none is lost:
- * flush, flushSync and the process's exit (a crash included: the hook runs before pino's own,
- * which writes out the sink) first hand over what is held.
- */
-export class TurnBatchedDestination {
-  #lines: string[] = []
-  #scheduled = false
-  readonly #sink: LineSink
-
-  constructor (sink: LineSink) {
-    this.#sink = sink
-    if (!exitHookInstalled) {
-      exitHookInstalled = true
-      process.prependListener('exit', () => { for (const d of unwritten) d.#handOver() })
-    }
-  }
-
-  write (line: string): boolean {
-    this.#lines.push(line)
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      unwritten.add(this)
-      setImmediate(this.#turnEnded)
-    }
-    return true
-  }
-
-  readonly #turnEnded = (): void => {
-    this.#handOver()
-  }
-
-  #handOver (): void {
-    this.#scheduled = false
-    unwritten.delete(this)
-    const lines = this.#lines
-    if (lines.length === 0) return
-    this.#lines = []
-    this.#sink.write(lines.length === 1 ? lines[0] as string : lines.join(''))
-  }
-
-  /** pino's logger.flush(cb). */
-  flush (cb: (err?: Error | null) => void = () => {}): void {
-    this.#handOver()
-    this.#sink.flush(cb)
-  }
-
-  flushSync (): void {
-    this.#handOver()
-    this.#sink.flushSync()
-  }
-}
-
 export function loggerOptions (level: string): NonNullable<FastifyServerOptions['logger']> {
   return {
     level,
-    // Asynchronous, batched writes to stdout: lines are written 4 KiB at a time, and at least
-    // every LOG_FLUSH_MS, so a request's log line costs no syscall of its own (/me's CPU
-    // profile: a write per line, on libuv's thread pool, was a tenth of the request's CPU),
-    // and they reach that buffer one turn of the event loop at a time (TurnBatchedDestination).
-    // Asynchronous, so a stdout that stops draining never blocks the event loop (written
-    // synchronously, the batches measured no cheaper: bench:ab 0.99). What is pending when
-    // the process exits is written then, a crash included; only a SIGKILL loses the last
-    // LOG_FLUSH_MS of lines.
-    stream: new TurnBatchedDestination(pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS })),
+    // pino's own destination, asynchronous and batched: lines are written 4 KiB at a time, and
+    // at least every LOG_FLUSH_MS, so a request's line costs no syscall of its own, and a stdout
+    // that stops draining never blocks the event loop. pino writes what is pending
+    // synchronously when the process exits (a crash included: its on-exit hook, registered for
+    // every asynchronous destination it builds); only a SIGKILL loses the last LOG_FLUSH_MS.
+    stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
       // The default request serializer logs the URL with its query: log the path only.
