@@ -31,5 +31,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The same command as `npm start`, without npm in between: node is PID 1 and receives
 # `docker stop`'s SIGTERM itself (it installs its own handlers; it starts no children).
-# --max-semi-space-size: see README "Performance" (fewer young-generation collections).
-CMD ["node", "--max-semi-space-size=64", "dist/server.js"]
+CMD ["node", "dist/server.js"]

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/index.js'
 import type { SessionStore } from './session/store.js'
 import { newLogId } from './envelope.js'
-import { lazyChildLogger, loggerOptions, requestLineWriter } from './logger.js'
+import { loggerOptions } from './logger.js'
 import errorHandler, { sendError } from './plugins/error-handler.js'
 import security, { clientErrorHandler } from './plugins/security.js'
 import bodyParser from './plugins/body-parser.js'
@@ -64,7 +64,6 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     requestIdHeader: false,
     // One log line per request, written by the onResponse hook below, labelled log_id.
     logController: new LogController({ requestIdLogLabel: 'log_id', disableRequestLogging: true }),
-    childLoggerFactory: lazyChildLogger,
     bodyLimit: 16 * 1024,
     return503OnClosing: false, // the envelope instead: plugins/shutdown-guard.ts
     forceCloseConnections: 'idle',
@@ -84,24 +83,23 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   // header is set with the security headers, by the first onRequest hook (plugins/security.ts).
 
   // One summary per answered request: its metrics and its log line (the route read once).
+  // request.log carries log_id (and caller, bound by plugins/auth.ts); the path is logged
+  // without its query; pino leaves out tiktok_log_id when TikTok gave none.
   const metrics = createMetrics()
-  const requestLine = requestLineWriter(app.log)
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
     const status = reply.statusCode
     const ms = reply.elapsedTime
     metrics.observeHttp(request.method, route, status, ms / 1000)
     const q = request.url.indexOf('?')
-    requestLine({
-      logId: request.id,
-      caller: request.caller,
+    request.log.info({
       method: request.method,
       route,
       path: q === -1 ? request.url : request.url.slice(0, q),
       status,
       ms: Math.round(ms * 100) / 100,
-      tiktokLogId: request.tiktokLogId
-    })
+      tiktok_log_id: request.tiktokLogId
+    }, 'request')
     done()
   })
 
