@@ -43,7 +43,7 @@ async function rig (tt: Test, extra: Record<string, string> = {}): Promise<Rig> 
 }
 
 // The image's CMD is `npm start`'s command without npm (test/ops/docker.test.ts): node, its flags, the script.
-// e.g. ["--max-semi-space-size=64", "dist/server.js"]
+// e.g. ["dist/server.js"], with any node flags npm start gives
 const IMAGE_ARGS = npmStartArgv().slice(1)
 const image = (tt: Test, env: Rig['env']): ServerProcess =>
   spawnServer(tt, { command: process.execPath, args: IMAGE_ARGS, cwd: BUILD, env })
