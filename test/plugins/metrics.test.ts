@@ -27,7 +27,7 @@ function parse (text: string): { samples: Sample[], types: Map<string, string> }
 
 const INTERNAL_KEY = 'internal-secret-0123456789abcdef'
 
-t.test('the series of contract §4, with counts that match the traffic', async (t) => {
+t.test('the documented series, with counts that match the traffic', async (t) => {
   const redis = await startRedisServer(t)
   const ctx = await build(t, { env: { REDIS_URL: redis.url } })
   const { app, emulator } = ctx

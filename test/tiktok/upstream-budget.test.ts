@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { createBudgets, createTikTokClient } from '../../src/tiktok/client.js'
 import { AppError } from '../../src/errors.js'
 
-// TIKTOK_TIMEOUT_MS is a total budget per upstream call (contract §1), headers and body
+// TIKTOK_TIMEOUT_MS is a total budget per upstream call, headers and body
 // included, kept by abort emitters that calls starting close together share (src/tiktok/client.ts),
 // and answered as upstream_timeout.
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
-import { ROOT } from './fixtures/server-process.js'
+import { ROOT } from '../support/service.js'
 import { childEnv } from '../support/child-env.js'
 
 // The service's log destination (pino's own, asynchronous and batched) loses no line when the
@@ -9,7 +9,7 @@ import { childEnv } from '../support/child-env.js'
 
 for (const mode of ['exit', 'crash'] as const) {
   t.test(`a process that ends (${mode}) in the turn it logged writes every line`, async (t) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/ops/fixtures/log-exit.ts', mode], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/logger/fixtures/log-exit.ts', mode], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (d: Buffer) => { out += d.toString() })
