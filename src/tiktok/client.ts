@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { Pool, type Dispatcher } from 'undici'
+import { Pool, errors, type Dispatcher } from 'undici'
 import { AppError, Errors } from '../errors.js'
 import { checkOAuthError, checkToken, checkUserInfo, checkVideoPage } from './schemas.js'
 import { TikTokApiError, TikTokOAuthError, retryAfterSeconds, transportError, type TikTokEndpoint } from './errors.js'
@@ -104,8 +104,9 @@ export function createBudgets (budgetMs: number): () => EventEmitter {
 export const MAX_ANSWER_BYTES = 1024 * 1024
 
 /**
- * The body as text, up to MAX_ANSWER_BYTES: a larger one (by its Content-Length, or as it
- * streams) is a 502, and destroying the unread body closes its connection, so it is not kept.
+ * The body as text, up to MAX_ANSWER_BYTES: a larger one is a 502, refused by its
+ * Content-Length before any of it is read, or by undici as it streams (the pool's
+ * maxResponseSize). Either way the connection is destroyed, not kept.
  */
 async function readBounded (res: Dispatcher.ResponseData, logId: string | undefined): Promise<string> {
   const length = Number(res.headers['content-length'])
@@ -113,23 +114,18 @@ async function readBounded (res: Dispatcher.ResponseData, logId: string | undefi
     res.body.destroy()
     throw Errors.upstreamTooLarge({ tiktokLogId: logId })
   }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length
-    if (size > MAX_ANSWER_BYTES) {
-      res.body.destroy()
-      throw Errors.upstreamTooLarge({ tiktokLogId: logId })
-    }
-    chunks.push(chunk as Buffer)
+  try {
+    return await res.body.text()
+  } catch (err) {
+    if (err instanceof errors.ResponseExceededMaxSizeError) throw Errors.upstreamTooLarge({ tiktokLogId: logId })
+    throw err
   }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')
 }
 
 export function createTikTokClient (opts: TikTokClientOptions): TikTokClient {
   // Every TikTok API endpoint lives on one origin: one keep-alive pool.
   const api = new URL(opts.apiBaseUrl)
-  const pool = new Pool(api.origin, { keepAliveTimeout: 30_000, connections: 128, pipelining: 1 })
+  const pool = new Pool(api.origin, { keepAliveTimeout: 30_000, connections: 128, pipelining: 1, maxResponseSize: MAX_ANSWER_BYTES })
   const prefix = api.pathname.replace(/\/+$/, '')
   const onCall = opts.onCall ?? (() => {})
   const budget = createBudgets(opts.timeoutMs)
